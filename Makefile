@@ -1,0 +1,61 @@
+# xenbell — see README.md. The two commands a person types: `make run`, `make test`.
+#
+# The kernel is built with Debian's rustc-web/cargo-web 1.96 and its library
+# source (rust-web-src) via -Zbuild-std for x86_64-xen.json; host crates, the
+# dom0 tool and all host tests use the ordinary `cargo` (rustup stable).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+# ---- toolchains -----------------------------------------------------------
+KERNEL_RUSTC ?= /usr/bin/rustc
+KERNEL_CARGO ?= /usr/bin/cargo
+# RUSTC must be explicit, or /usr/bin/cargo finds rustup's proxy on PATH.
+# RUSTC_BOOTSTRAP=1: Debian's compiler is a stable one; -Z flags need it.
+KERNEL_ENV := RUSTC_BOOTSTRAP=1 RUSTC=$(KERNEL_RUSTC) RUSTDOC=$(dir $(KERNEL_RUSTC))rustdoc \
+              RUSTFLAGS="-C force-frame-pointers=yes"
+KERNEL_FLAGS := --release -p xenbell --target x86_64-xen.json --target-dir target/kernel \
+                -Zjson-target-spec -Zbuild-std=core,alloc,compiler_builtins \
+                -Zbuild-std-features=compiler-builtins-mem
+KERNEL_OUT := target/kernel/x86_64-xen/release/xenbell
+KERNEL_ELF := target/xenbell.elf
+
+CARGO ?= cargo
+DOM0_OUT := target/release/xenbell-dom0
+DOM0_BIN := target/xenbell-dom0
+
+.PHONY: all deps kernel dom0 smoke test host-test e2e testbed run bench clean
+
+all: kernel dom0
+
+# ---- prerequisites ----------------------------------------------------------
+# Installs whatever is missing (apt), idempotent; a no-op when all is there.
+deps:
+	@tools/deps.sh
+
+# ---- builds -------------------------------------------------------------------
+kernel: deps
+	$(KERNEL_ENV) $(KERNEL_CARGO) build $(KERNEL_FLAGS)
+	@cp $(KERNEL_OUT) $(KERNEL_ELF)
+	@echo "kernel: $(KERNEL_ELF) ($$(stat -c %s $(KERNEL_ELF)) bytes)"
+
+# Static, so it runs in any dom0 (and in the test bed's initramfs).
+dom0: deps
+	RUSTFLAGS="-C target-feature=+crt-static" $(CARGO) build --release -p xenbell-dom0 \
+	    --target-dir target/dom0 --target x86_64-unknown-linux-gnu
+	@cp target/dom0/x86_64-unknown-linux-gnu/release/xenbell-dom0 $(DOM0_BIN)
+
+# ---- tests --------------------------------------------------------------------
+host-test: deps
+	$(CARGO) test --workspace 2>&1 | tee target/host-test.log; exit $${PIPESTATUS[0]}
+
+smoke: kernel
+	@tools/smoke/run.sh $(KERNEL_ELF)
+
+test: deps
+	@tools/test-all.sh
+
+clean:
+	$(CARGO) clean
+
+-include tools/testbed/testbed.mk

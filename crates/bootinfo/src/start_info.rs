@@ -1,0 +1,126 @@
+//! Validation of `struct hvm_start_info` (xen/include/public/arch-x86/hvm/start_info.h),
+//! which the PVH loader (Xen or QEMU) hands over in %ebx.
+
+use core::fmt;
+
+use xen_abi::start_info::{HvmStartInfo, XEN_HVM_START_MAGIC_VALUE};
+
+/// More memory-map entries than this is taken as corruption.
+pub const MAX_MEMMAP_ENTRIES: u32 = 128;
+/// The command line is read up to this many bytes (including the NUL).
+pub const MAX_CMDLINE: usize = 4096;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartInfoError {
+    /// The pointer itself is unusable (null, misaligned, not mapped).
+    BadPointer { what: &'static str, paddr: u64 },
+    BadMagic { found: u32 },
+    /// Version 0 has no memory map, which the kernel needs for its heap.
+    NoMemmap { version: u32 },
+    TooManyMemmapEntries { entries: u32 },
+    CmdlineUnterminated,
+    CmdlineNotUtf8 { at: usize },
+}
+
+impl fmt::Display for StartInfoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "start_info: ")?;
+        match self {
+            StartInfoError::BadPointer { what, paddr } => {
+                write!(f, "{what} at {paddr:#x} is not a usable address")
+            }
+            StartInfoError::BadMagic { found } => write!(
+                f,
+                "bad magic {found:#010x} (expected {XEN_HVM_START_MAGIC_VALUE:#010x}): not started through the PVH entry?"
+            ),
+            StartInfoError::NoMemmap { version } => {
+                write!(f, "version {version} carries no memory map (need version >= 1 with memmap entries)")
+            }
+            StartInfoError::TooManyMemmapEntries { entries } => {
+                write!(f, "{entries} memory map entries (more than {MAX_MEMMAP_ENTRIES}): corrupt?")
+            }
+            StartInfoError::CmdlineUnterminated => {
+                write!(f, "command line has no NUL within {MAX_CMDLINE} bytes")
+            }
+            StartInfoError::CmdlineNotUtf8 { at } => write!(f, "command line is not UTF-8 (byte {at})"),
+        }
+    }
+}
+
+/// Checks the fixed fields. The caller checks that the addresses inside
+/// (memory map, command line) are mapped before reading them.
+pub fn validate(si: &HvmStartInfo) -> Result<(), StartInfoError> {
+    if si.magic != XEN_HVM_START_MAGIC_VALUE {
+        return Err(StartInfoError::BadMagic { found: si.magic });
+    }
+    if si.version < 1 || si.memmap_paddr == 0 || si.memmap_entries == 0 {
+        return Err(StartInfoError::NoMemmap { version: si.version });
+    }
+    if si.memmap_entries > MAX_MEMMAP_ENTRIES {
+        return Err(StartInfoError::TooManyMemmapEntries { entries: si.memmap_entries });
+    }
+    if si.memmap_paddr % 8 != 0 {
+        return Err(StartInfoError::BadPointer { what: "memory map", paddr: si.memmap_paddr });
+    }
+    Ok(())
+}
+
+/// The command line in `bytes` (read from `cmdline_paddr`, at most
+/// [`MAX_CMDLINE`] bytes): everything before the first NUL, as UTF-8.
+pub fn cmdline_from_bytes(bytes: &[u8]) -> Result<&str, StartInfoError> {
+    let bytes = &bytes[..bytes.len().min(MAX_CMDLINE)];
+    let len = bytes.iter().position(|&b| b == 0).ok_or(StartInfoError::CmdlineUnterminated)?;
+    core::str::from_utf8(&bytes[..len]).map_err(|e| StartInfoError::CmdlineNotUtf8 { at: e.valid_up_to() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> HvmStartInfo {
+        HvmStartInfo {
+            magic: XEN_HVM_START_MAGIC_VALUE,
+            version: 1,
+            flags: 0,
+            nr_modules: 0,
+            modlist_paddr: 0,
+            cmdline_paddr: 0x2000,
+            rsdp_paddr: 0,
+            memmap_paddr: 0x3000,
+            memmap_entries: 5,
+            reserved: 0,
+        }
+    }
+
+    #[test]
+    fn accepts_good() {
+        assert_eq!(validate(&good()), Ok(()));
+    }
+
+    #[test]
+    fn rejects_each_bad_field() {
+        let cases: [(fn(&mut HvmStartInfo), StartInfoError); 5] = [
+            (|s| s.magic = 0xdeadbeef, StartInfoError::BadMagic { found: 0xdeadbeef }),
+            (|s| s.version = 0, StartInfoError::NoMemmap { version: 0 }),
+            (|s| s.memmap_entries = 0, StartInfoError::NoMemmap { version: 1 }),
+            (|s| s.memmap_entries = 1000, StartInfoError::TooManyMemmapEntries { entries: 1000 }),
+            (|s| s.memmap_paddr = 0x3004, StartInfoError::BadPointer { what: "memory map", paddr: 0x3004 }),
+        ];
+        for (mutate, want) in cases {
+            let mut s = good();
+            mutate(&mut s);
+            assert_eq!(validate(&s), Err(want));
+            assert!(want.to_string().starts_with("start_info: "));
+        }
+    }
+
+    #[test]
+    fn cmdline() {
+        assert_eq!(cmdline_from_bytes(b"log=debug\0junk"), Ok("log=debug"));
+        assert_eq!(cmdline_from_bytes(b"\0"), Ok(""));
+        assert_eq!(cmdline_from_bytes(b"no terminator"), Err(StartInfoError::CmdlineUnterminated));
+        assert_eq!(cmdline_from_bytes(b"ab\xff\0"), Err(StartInfoError::CmdlineNotUtf8 { at: 2 }));
+        let long = [b'a'; MAX_CMDLINE + 10];
+        assert_eq!(cmdline_from_bytes(&long), Err(StartInfoError::CmdlineUnterminated));
+    }
+}

@@ -1,0 +1,126 @@
+//! Trap dispatch: exceptions are fatal and reported; interrupt vectors go to
+//! the handler registered for them.
+
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+core::arch::global_asm!(include_str!("traps.s"), options(att_syntax));
+
+pub const NUM_EXCEPTIONS: usize = 32;
+const STUB_SIZE: u64 = 16;
+
+extern "C" {
+    static trap_stubs: u8;
+    static trap_stubs_end: u8;
+}
+
+/// Address of the entry stub of `vector`.
+pub fn stub_address(vector: usize) -> u64 {
+    // Only the symbols' addresses are taken (safe for extern statics).
+    let (start, end) = (core::ptr::addr_of!(trap_stubs) as u64, core::ptr::addr_of!(trap_stubs_end) as u64);
+    // A stub longer than 16 bytes would shift every later one: check the layout.
+    assert_eq!(end - start, 256 * STUB_SIZE, "traps.s: a stub is not 16 bytes");
+    start + vector as u64 * STUB_SIZE
+}
+
+/// The stack frame built by traps.s (lowest address first).
+#[repr(C)]
+#[derive(Debug)]
+pub struct TrapFrame {
+    pub r15: u64,
+    pub r14: u64,
+    pub r13: u64,
+    pub r12: u64,
+    pub r11: u64,
+    pub r10: u64,
+    pub r9: u64,
+    pub r8: u64,
+    pub rbp: u64,
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rdx: u64,
+    pub rcx: u64,
+    pub rbx: u64,
+    pub rax: u64,
+    pub vector: u64,
+    pub error_code: u64,
+    // pushed by the CPU
+    pub rip: u64,
+    pub cs: u64,
+    pub rflags: u64,
+    pub rsp: u64,
+    pub ss: u64,
+}
+
+const _: () = assert!(core::mem::size_of::<TrapFrame>() == 22 * 8);
+
+pub const EXCEPTION_NAMES: [&str; NUM_EXCEPTIONS] = [
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor segment overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack-segment fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved (15)",
+    "#MF x87 floating point",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD floating point",
+    "#VE virtualization",
+    "#CP control protection",
+    "reserved (22)",
+    "reserved (23)",
+    "reserved (24)",
+    "reserved (25)",
+    "reserved (26)",
+    "reserved (27)",
+    "#HV hypervisor injection",
+    "#VC VMM communication",
+    "#SX security",
+    "reserved (31)",
+];
+
+/// Handlers for interrupt vectors 32..=255 (0 = none), as `fn()` addresses.
+static HANDLERS: [AtomicUsize; 256] = [const { AtomicUsize::new(0) }; 256];
+static UNEXPECTED: AtomicU64 = AtomicU64::new(0);
+
+/// Routes interrupt `vector` (>= 32) to `handler`, which runs with interrupts
+/// disabled on the interrupt IST stack and must not block.
+pub fn register_interrupt(vector: u8, handler: fn()) {
+    assert!(vector as usize >= NUM_EXCEPTIONS, "vector {vector} is an exception");
+    HANDLERS[vector as usize].store(handler as usize, Ordering::Release);
+}
+
+/// Interrupts that arrived on a vector with no handler.
+pub fn unexpected_interrupts() -> u64 {
+    UNEXPECTED.load(Ordering::Relaxed)
+}
+
+#[no_mangle]
+extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
+    let vector = frame.vector as usize;
+    if vector < NUM_EXCEPTIONS {
+        crate::fatal::exception(frame);
+    }
+    match HANDLERS[vector & 0xff].load(Ordering::Acquire) {
+        0 => {
+            if UNEXPECTED.fetch_add(1, Ordering::Relaxed) == 0 {
+                log::warn!("unexpected interrupt on vector {vector} (no handler; further ones only counted)");
+            }
+        }
+        addr => {
+            // SAFETY: only register_interrupt stores non-zero values, and it
+            // stores the address of an `fn()`.
+            let handler: fn() = unsafe { core::mem::transmute::<usize, fn()>(addr) };
+            handler();
+        }
+    }
+}

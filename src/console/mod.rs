@@ -1,0 +1,64 @@
+//! Where log lines go: COM1 (if there is one), port 0xe9 (Xen's and QEMU's
+//! debug console), and, once Xen is set up, a Xen console registered with
+//! [`set_xen_sink`] (the PV console ring, or console_io as dom0).
+//!
+//! Writers take one lock with interrupts disabled, so an interrupt handler
+//! that logs cannot deadlock against the code it interrupted. The fatal paths
+//! (panic, exception) use [`write_unlocked`], which never waits.
+
+pub mod debugcon;
+pub mod serial;
+
+use core::sync::atomic::{AtomicUsize, Ordering};
+use spin::Mutex;
+
+static LOCK: Mutex<()> = Mutex::new(());
+
+/// A Xen console writer: `fn(bytes)`, stored as an address (0 = none).
+static XEN_SINK: AtomicUsize = AtomicUsize::new(0);
+
+/// Probes COM1. Call once, before the first write.
+pub fn init() {
+    serial::init();
+}
+
+/// Adds a Xen console (called by the xen layer once its console is ready).
+pub fn set_xen_sink(sink: fn(&[u8])) {
+    XEN_SINK.store(sink as usize, Ordering::Release);
+}
+
+fn xen_sink() -> Option<fn(&[u8])> {
+    match XEN_SINK.load(Ordering::Acquire) {
+        0 => None,
+        // SAFETY: only set_xen_sink stores non-zero values: addresses of `fn(&[u8])`.
+        addr => Some(unsafe { core::mem::transmute::<usize, fn(&[u8])>(addr) }),
+    }
+}
+
+/// Writes to every sink. `\n` becomes `\r\n` on the serial port only.
+pub fn write(bytes: &[u8]) {
+    crate::arch::without_interrupts(|| {
+        let _guard = LOCK.lock();
+        write_unlocked(bytes);
+    });
+}
+
+/// As [`write`] without taking the lock: for panic and fault reports only,
+/// where the interrupted code may hold it. Output may interleave.
+pub fn write_unlocked(bytes: &[u8]) {
+    serial::write(bytes);
+    debugcon::write(bytes);
+    if let Some(sink) = xen_sink() {
+        sink(bytes);
+    }
+}
+
+/// `core::fmt::Write` over [`write_unlocked`], for the fatal paths.
+pub struct Unlocked;
+
+impl core::fmt::Write for Unlocked {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        write_unlocked(s.as_bytes());
+        Ok(())
+    }
+}

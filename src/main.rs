@@ -1,0 +1,86 @@
+//! xenbell: a Xen PVH unikernel that plays event-channel ping-pong with dom0.
+//!
+//! Boot path: boot/pvh_entry.s (32-bit PVH entry, long mode) ->
+//! [`xenbell_entry`] -> console and logger -> arch (GDT/TSS/IDT, guard pages)
+//! -> start info and command line -> heap -> Xen (hypercalls, events,
+//! console, clock) -> the application.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod arch;
+mod boot_info;
+mod console;
+mod fatal;
+mod heap;
+mod logger;
+mod platform;
+mod selftest;
+mod time;
+mod xen;
+
+use alloc::vec::Vec;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Called by boot/pvh_entry.s on the boot stack, in long mode, interrupts off.
+#[no_mangle]
+pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
+    console::init();
+    logger::init(log::LevelFilter::Info);
+    log::info!("xenbell: booting version={VERSION}");
+    // Before arch::init(): the start info may live in page 0, unmapped there.
+    let boot = boot_info::read(start_info_paddr);
+    arch::init();
+    let boot = match boot {
+        Ok(b) => b,
+        Err(e) => {
+            log::error!("{e}");
+            platform::crash();
+        }
+    };
+    let config = match bootinfo::Config::parse(boot.cmdline) {
+        Ok(c) => c,
+        Err(e) => {
+            log::error!("{e}");
+            platform::crash();
+        }
+    };
+    logger::init(logger::level_filter(config.log));
+    log::info!("cmdline: {:?}", boot.cmdline);
+    boot.log_memory_map();
+
+    let heap = boot.heap_range().unwrap_or_else(|| {
+        log::error!("memory: no free RAM for the heap in the memory map");
+        platform::crash();
+    });
+    // SAFETY: heap_range() excludes the image, its stacks and page tables, the
+    // start-info data and low memory, and lies inside the identity map.
+    unsafe { heap::init(heap.start, heap.len()) };
+    heap_check();
+
+    let on_xen = xen::init();
+    if let Some(test) = config.selftest {
+        selftest::run(test, on_xen);
+    }
+    if !on_xen {
+        log::info!("xenbell: not running on Xen (no Xen CPUID leaves): nothing to talk to, powering off");
+        platform::poweroff();
+    }
+    log::info!("xenbell: Xen core not implemented yet, powering off");
+    platform::poweroff();
+}
+
+/// Proves the heap works: allocate, use and free a vector.
+fn heap_check() {
+    let v: Vec<u64> = (1..=10_000).collect();
+    let sum: u64 = v.iter().sum();
+    let (used, free) = heap::usage();
+    drop(v);
+    if sum != 10_000 * 10_001 / 2 {
+        log::error!("heap check: sum {sum} is wrong");
+        platform::crash();
+    }
+    log::info!("heap: check ok (10000 u64s, sum {sum}); {} KiB used at peak, {} KiB free", used / 1024, free / 1024);
+}

@@ -1,0 +1,55 @@
+//! How the kernel ends: a clean poweroff or a crash, under Xen or plain QEMU.
+
+use core::fmt::Write;
+
+use crate::arch::cpu;
+
+/// QEMU's isa-debug-exit device (`-device isa-debug-exit,iobase=0xf4,iosize=4`):
+/// writing `v` makes QEMU exit with status `(v << 1) | 1`.
+const ISA_DEBUG_EXIT: u16 = 0xf4;
+/// QEMU exit status 33.
+pub const QEMU_EXIT_SUCCESS: u32 = 0x10;
+/// QEMU exit status 35.
+pub const QEMU_EXIT_FAILURE: u32 = 0x11;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Reason {
+    Poweroff,
+    Crash,
+}
+
+/// Ends the domain (or the QEMU run) after saying so on the console.
+pub fn shutdown(reason: Reason) -> ! {
+    let name = match reason {
+        Reason::Poweroff => "poweroff",
+        Reason::Crash => "crash",
+    };
+    let _ = crate::logger::write_timestamp(&mut crate::console::Unlocked);
+    let _ = writeln!(crate::console::Unlocked, "xenbell: shutdown reason={name}");
+    stop(reason)
+}
+
+pub fn poweroff() -> ! {
+    shutdown(Reason::Poweroff)
+}
+
+pub fn crash() -> ! {
+    shutdown(Reason::Crash)
+}
+
+/// Crash without another word (used when reporting itself failed).
+pub fn crash_now() -> ! {
+    stop(Reason::Crash)
+}
+
+fn stop(reason: Reason) -> ! {
+    crate::xen::shutdown(reason);
+    let code = match reason {
+        Reason::Poweroff => QEMU_EXIT_SUCCESS,
+        Reason::Crash => QEMU_EXIT_FAILURE,
+    };
+    // SAFETY: isa-debug-exit ends the QEMU process; where the device does not
+    // exist (Xen, real hardware) the write is ignored.
+    unsafe { cpu::port::outl(ISA_DEBUG_EXIT, code) };
+    cpu::halt_forever()
+}

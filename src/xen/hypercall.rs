@@ -1,0 +1,153 @@
+//! The one way into Xen: `call hypercall_page + nr * 32`.
+//!
+//! Three layers (as XTF does it): [`raw`] has one `asm!` primitive per arity
+//! with the register convention; the functions below are the hypercalls by
+//! their Xen names, taking the raw command and argument pointer; typed helpers
+//! with `XenError` live with each subsystem (sched.rs, events, ...).
+//!
+//! The page is filled with `ret` (0xc3) before we hand it to Xen, so a call
+//! into a page Xen did not fill returns instead of running zeroes; install()
+//! then checks that Xen did fill it.
+
+use core::cell::UnsafeCell;
+
+use xen_abi::hypercall as nr;
+
+use super::XenError;
+
+const PAGE_SIZE: usize = 4096;
+const STUB_SIZE: u64 = 32;
+const RET: u8 = 0xc3;
+/// Xen's stubs start with `mov $nr, %eax` (opcode 0xb8).
+const MOV_EAX_IMM32: u8 = 0xb8;
+
+#[repr(C, align(4096))]
+pub struct HypercallPage(UnsafeCell<[u8; PAGE_SIZE]>);
+
+// SAFETY: written once by install() before any hypercall, then only by Xen
+// (via the MSR write) and only executed afterwards.
+unsafe impl Sync for HypercallPage {}
+
+#[link_section = ".bss.xenpages"]
+static PAGE: HypercallPage = HypercallPage(UnsafeCell::new([0; PAGE_SIZE]));
+
+fn page_addr() -> u64 {
+    PAGE.0.get() as u64
+}
+
+/// Fills the page with `ret`, asks Xen (through `msr`) to write its stubs
+/// there, and checks that it did.
+pub fn install(msr: u32) -> Result<(), XenError> {
+    let page = PAGE.0.get();
+    // SAFETY: the page is ours and not yet in use by anyone.
+    unsafe { core::ptr::write_bytes(page as *mut u8, RET, PAGE_SIZE) };
+    // SAFETY: the MSR comes from Xen's CPUID leaf; the value is the
+    // guest-physical (= identity-mapped virtual) address of a page we own.
+    unsafe { crate::arch::cpu::wrmsr(msr, page_addr()) };
+    // Xen wrote the page behind the compiler's back: read it volatile.
+    // SAFETY: reading our own page.
+    let first = unsafe { core::ptr::read_volatile(page as *const u8) };
+    if first != MOV_EAX_IMM32 {
+        return Err(XenError { op: "hypercall page", errno: xen_abi::Errno(xen_abi::errno::EFAULT) });
+    }
+    Ok(())
+}
+
+pub mod raw {
+    //! `call stub` with arguments in rdi, rsi, rdx, r10, r8 (Xen's x86_64
+    //! convention); the result comes back in rax; argument registers are
+    //! clobbered.
+    use core::arch::asm;
+
+    /// # Safety
+    /// The hypercall page must be installed; pointer arguments must point to
+    /// memory valid for what hypercall `nr` reads and writes.
+    pub unsafe fn call2(nr: u32, a1: u64, a2: u64) -> i64 {
+        let ret: i64;
+        let stub = super::page_addr() + nr as u64 * super::STUB_SIZE;
+        // SAFETY: forwarded from the caller; the stub is Xen's code.
+        unsafe {
+            asm!("call {stub}", stub = in(reg) stub,
+                 inlateout("rdi") a1 => _, inlateout("rsi") a2 => _,
+                 lateout("rax") ret, lateout("rdx") _, lateout("r10") _, lateout("r8") _,
+                 lateout("rcx") _, lateout("r11") _, options(nostack))
+        };
+        ret
+    }
+
+    /// # Safety
+    /// As [`call2`].
+    pub unsafe fn call3(nr: u32, a1: u64, a2: u64, a3: u64) -> i64 {
+        let ret: i64;
+        let stub = super::page_addr() + nr as u64 * super::STUB_SIZE;
+        // SAFETY: forwarded from the caller; the stub is Xen's code.
+        unsafe {
+            asm!("call {stub}", stub = in(reg) stub,
+                 inlateout("rdi") a1 => _, inlateout("rsi") a2 => _, inlateout("rdx") a3 => _,
+                 lateout("rax") ret, lateout("r10") _, lateout("r8") _,
+                 lateout("rcx") _, lateout("r11") _, options(nostack))
+        };
+        ret
+    }
+}
+
+macro_rules! hypercall2 {
+    ($(#[$doc:meta])* $name:ident, $nr:expr) => {
+        $(#[$doc])*
+        /// # Safety
+        /// `arg` must point to the structure `cmd` expects, valid for the call.
+        pub unsafe fn $name(cmd: u32, arg: u64) -> i64 {
+            // SAFETY: forwarded from the caller.
+            unsafe { raw::call2($nr, cmd as u64, arg) }
+        }
+    };
+}
+
+hypercall2!(/// `HYPERVISOR_sched_op`
+    sched_op, nr::HYPERVISOR_sched_op);
+hypercall2!(/// `HYPERVISOR_event_channel_op`
+    event_channel_op, nr::HYPERVISOR_event_channel_op);
+hypercall2!(/// `HYPERVISOR_hvm_op`
+    hvm_op, nr::HYPERVISOR_hvm_op);
+hypercall2!(/// `HYPERVISOR_memory_op`
+    memory_op, nr::HYPERVISOR_memory_op);
+hypercall2!(/// `HYPERVISOR_xen_version`
+    xen_version, nr::HYPERVISOR_xen_version);
+
+/// `HYPERVISOR_vcpu_op(cmd, vcpu, arg)`.
+///
+/// # Safety
+/// `arg` must point to the structure `cmd` expects, valid for the call.
+pub unsafe fn vcpu_op(cmd: u32, vcpu: u32, arg: u64) -> i64 {
+    // SAFETY: forwarded from the caller.
+    unsafe { raw::call3(nr::HYPERVISOR_vcpu_op, cmd as u64, vcpu as u64, arg) }
+}
+
+/// `HYPERVISOR_console_io(cmd, count, buffer)`.
+///
+/// # Safety
+/// `buf` must be valid for `count` bytes.
+pub unsafe fn console_io(cmd: u32, count: u64, buf: u64) -> i64 {
+    // SAFETY: forwarded from the caller.
+    unsafe { raw::call3(nr::HYPERVISOR_console_io, cmd as u64, count, buf) }
+}
+
+/// `HYPERVISOR_set_timer_op(deadline_ns)`: one-shot timer at an absolute
+/// system time; 0 cancels.
+pub fn set_timer_op(deadline_ns: u64) -> Result<(), XenError> {
+    // SAFETY: no pointer argument.
+    let ret = unsafe { raw::call2(nr::HYPERVISOR_set_timer_op, deadline_ns, 0) };
+    XenError::check("set_timer_op", ret).map(|_| ())
+}
+
+/// (XENVER_version, XENVER_get_features submap 0).
+pub fn xen_version_features() -> Result<(u32, u32), XenError> {
+    use xen_abi::xen::{XenFeatureInfo, XENVER_get_features, XENVER_version};
+    // SAFETY: XENVER_version takes no argument.
+    let v = XenError::check("XENVER_version", unsafe { xen_version(XENVER_version, 0) })?;
+    let mut fi = XenFeatureInfo { submap_idx: 0, submap: 0 };
+    // SAFETY: fi is a valid xen_feature_info for the call.
+    let ret = unsafe { xen_version(XENVER_get_features, &mut fi as *mut _ as u64) };
+    XenError::check("XENVER_get_features", ret)?;
+    Ok((v as u32, fi.submap))
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `make test`: every suite, one after the other, each to its end even if an
+# earlier one failed; the closing line adds them up: "test: N passed, M failed".
+#   host   cargo test --workspace (ABI vs. real headers, decoder, parsers, dom0 tool)
+#   smoke  the kernel under plain QEMU (tools/smoke/run.sh)
+#   e2e    the Xen test bed scenarios (tools/testbed, `make e2e`)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p target
+passed=0 failed=0 broken=()
+
+# count LOG REGEX: adds the passed/failed numbers of summary lines in LOG.
+count() {
+    local p f
+    read -r p f < <(grep -E "$2" "$1" | sed -E 's/.* ([0-9]+) passed[;,] ([0-9]+) failed.*/\1 \2/' |
+                    awk '{p += $1; f += $2} END {print p + 0, f + 0}')
+    passed=$((passed + p)); failed=$((failed + f))
+}
+
+suite() {
+    local name=$1; shift
+    echo "==== $name: $*"
+    local log=target/test-$name.log
+    "$@" 2>&1 | tee "$log"
+    local rc=${PIPESTATUS[0]}
+    [ "$rc" = 0 ] || broken+=("$name (exit $rc)")
+    echo "==== $name: exit $rc"
+}
+
+suite host make --no-print-directory host-test
+count target/test-host.log '^test result: '
+suite smoke make --no-print-directory smoke
+count target/test-smoke.log '^smoke: [0-9]+ passed, [0-9]+ failed$'
+if grep -q '^e2e:' tools/testbed/testbed.mk 2>/dev/null; then
+    suite e2e make --no-print-directory e2e
+    count target/test-e2e.log '^[0-9]+ passed, [0-9]+ failed$'
+fi
+
+if ((${#broken[@]})); then
+    echo "test: suites that failed: ${broken[*]}"
+    # A suite that died before its summary still counts as a failure.
+    ((failed == 0)) && failed=${#broken[@]}
+fi
+echo "test: $passed passed, $failed failed"
+((${#broken[@]} == 0 && failed == 0))
