@@ -16,19 +16,18 @@ const MIB: u64 = 1 << 20;
 use bootinfo::start_info::{MAX_CMDLINE, MAX_MEMMAP_ENTRIES};
 use spin::Once;
 
+const NO_ENTRY: HvmMemmapTableEntry = HvmMemmapTableEntry { addr: 0, size: 0, type_: 0, reserved: 0 };
+
 pub struct BootInfo {
     pub start_info_paddr: u64,
     pub start_info: HvmStartInfo,
     pub cmdline: &'static str,
-    pub memmap: &'static [HvmMemmapTableEntry],
+    memmap: [HvmMemmapTableEntry; MAX_MEMMAP_ENTRIES as usize],
+    memmap_len: usize,
 }
 
-/// The copies: filled once by [`read`], read-only afterwards.
-struct Copies {
-    memmap: [HvmMemmapTableEntry; MAX_MEMMAP_ENTRIES as usize],
-    cmdline: [u8; MAX_CMDLINE],
-}
-static COPIES: Once<Copies> = Once::new();
+/// The command line's copy: filled once by [`read`], read-only afterwards.
+static CMDLINE: Once<[u8; MAX_CMDLINE]> = Once::new();
 
 pub struct BootError(StartInfoError);
 
@@ -59,13 +58,16 @@ pub fn read(paddr: u64) -> Result<BootInfo, BootError> {
     let si = unsafe { core::ptr::read(paddr as *const HvmStartInfo) };
     bootinfo::validate(&si).map_err(BootError)?;
 
-    let n = si.memmap_entries as usize;
-    let mm_len = (n * core::mem::size_of::<HvmMemmapTableEntry>()) as u64;
-    check("memory map", si.memmap_paddr, mm_len, 8)?;
-    // SAFETY: validated count, mapped and aligned range, loader-written data.
-    let memmap = unsafe { core::slice::from_raw_parts(si.memmap_paddr as *const HvmMemmapTableEntry, n) };
-    let mut copies = Copies { memmap: [HvmMemmapTableEntry { addr: 0, size: 0, type_: 0, reserved: 0 }; MAX_MEMMAP_ENTRIES as usize], cmdline: [0; MAX_CMDLINE] };
-    copies.memmap[..n].copy_from_slice(memmap);
+    let mut info = BootInfo { start_info_paddr: paddr, start_info: si, cmdline: "", memmap: [NO_ENTRY; MAX_MEMMAP_ENTRIES as usize], memmap_len: 0 };
+    if bootinfo::start_info::has_memmap(&si) {
+        let n = si.memmap_entries as usize;
+        let mm_len = (n * core::mem::size_of::<HvmMemmapTableEntry>()) as u64;
+        check("memory map", si.memmap_paddr, mm_len, 8)?;
+        // SAFETY: validated count, mapped and aligned range, loader-written data.
+        let memmap = unsafe { core::slice::from_raw_parts(si.memmap_paddr as *const HvmMemmapTableEntry, n) };
+        info.set_memmap(memmap);
+    }
+    let mut copy = [0; MAX_CMDLINE];
 
     let cmdline = match si.cmdline_paddr {
         0 => 0,
@@ -76,14 +78,14 @@ pub fn read(paddr: u64) -> Result<BootInfo, BootError> {
             // SAFETY: [p, p + len) is mapped (checked above).
             let bytes = unsafe { core::slice::from_raw_parts(p as *const u8, len as usize) };
             let text = bootinfo::cmdline_from_bytes(bytes).map_err(BootError)?;
-            copies.cmdline[..text.len()].copy_from_slice(text.as_bytes());
+            copy[..text.len()].copy_from_slice(text.as_bytes());
             text.len()
         }
     };
-    let copies = COPIES.call_once(|| copies);
+    let copy = CMDLINE.call_once(|| copy);
     // The copy holds the bytes cmdline_from_bytes just accepted as UTF-8.
-    let cmdline = core::str::from_utf8(&copies.cmdline[..cmdline]).unwrap_or("");
-    Ok(BootInfo { start_info_paddr: paddr, start_info: si, cmdline, memmap: &copies.memmap[..n] })
+    info.cmdline = core::str::from_utf8(&copy[..cmdline]).unwrap_or("");
+    Ok(info)
 }
 
 fn type_name(t: u32) -> &'static str {
@@ -106,16 +108,27 @@ extern "C" {
 }
 
 impl BootInfo {
+    pub fn memmap(&self) -> &[HvmMemmapTableEntry] {
+        &self.memmap[..self.memmap_len]
+    }
+
+    /// Replaces the memory map (at most 128 entries are kept).
+    pub fn set_memmap(&mut self, entries: &[HvmMemmapTableEntry]) {
+        let n = entries.len().min(self.memmap.len());
+        self.memmap[..n].copy_from_slice(&entries[..n]);
+        self.memmap_len = n;
+    }
+
     fn ram(&self) -> impl Iterator<Item = Range> + '_ {
-        self.memmap
+        self.memmap()
             .iter()
             .filter(|e| e.type_ == XEN_HVM_MEMMAP_TYPE_RAM)
             .map(|e| Range::new(e.addr, e.addr.saturating_add(e.size)))
     }
 
     pub fn log_memory_map(&self) {
-        log::info!("memory map ({} entries, start_info v{} at {:#x}):", self.memmap.len(), self.start_info.version, self.start_info_paddr);
-        for e in self.memmap {
+        log::info!("memory map ({} entries, start_info v{} at {:#x}):", self.memmap_len, self.start_info.version, self.start_info_paddr);
+        for e in self.memmap() {
             log::info!("  {:#012x}-{:#012x} {:>8} KiB {}", e.addr, e.addr.saturating_add(e.size), e.size / 1024, type_name(e.type_));
         }
         let total: u64 = self.ram().map(|r| r.len()).sum();

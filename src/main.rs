@@ -33,7 +33,7 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
     // Before arch::init(): the start info may live in page 0, unmapped there.
     let boot = boot_info::read(start_info_paddr);
     arch::init();
-    let boot = match boot {
+    let mut boot = match boot {
         Ok(b) => b,
         Err(e) => {
             log::error!("{e}");
@@ -49,6 +49,23 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
     };
     logger::init(logger::level_filter(config.log));
     log::info!("cmdline: {:?}", boot.cmdline);
+
+    // Xen first: its clock timestamps the rest, and a PVH dom0 gets its
+    // memory map from Xen rather than from the start info.
+    let on_xen = xen::init();
+    if boot.memmap().is_empty() {
+        match on_xen.then(xen::memory::memory_map) {
+            Some(Ok(map)) => boot.set_memmap(map),
+            Some(Err(e)) => {
+                log::error!("memory: {e}");
+                platform::crash();
+            }
+            None => {
+                log::error!("{}", bootinfo::StartInfoError::NoMemmap { version: boot.start_info.version });
+                platform::crash();
+            }
+        }
+    }
     boot.log_memory_map();
 
     let heap = boot.heap_range().unwrap_or_else(|| {
@@ -59,8 +76,6 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
     // start-info data and low memory, and lies inside the identity map.
     unsafe { heap::init(heap.start, heap.len()) };
     heap_check();
-
-    let on_xen = xen::init();
     if let Some(test) = config.selftest {
         selftest::run(test, on_xen);
     }

@@ -9,13 +9,15 @@
 pub mod debugcon;
 pub mod serial;
 
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use spin::Mutex;
 
 static LOCK: Mutex<()> = Mutex::new(());
 
 /// A Xen console writer: `fn(bytes)`, stored as an address (0 = none).
 static XEN_SINK: AtomicUsize = AtomicUsize::new(0);
+/// Off when the Xen sink already reaches Xen's own console (console_io).
+static DEBUGCON: AtomicBool = AtomicBool::new(true);
 
 /// Probes COM1. Call once, before the first write.
 pub fn init() {
@@ -23,8 +25,11 @@ pub fn init() {
 }
 
 /// Adds a Xen console (called by the xen layer once its console is ready).
-pub fn set_xen_sink(sink: fn(&[u8])) {
+/// `replaces_debugcon`: the sink writes to Xen's console itself (console_io
+/// as dom0), so port 0xe9 would print every line twice there.
+pub fn set_xen_sink(sink: fn(&[u8]), replaces_debugcon: bool) {
     XEN_SINK.store(sink as usize, Ordering::Release);
+    DEBUGCON.store(!replaces_debugcon, Ordering::Relaxed);
 }
 
 fn xen_sink() -> Option<fn(&[u8])> {
@@ -47,7 +52,9 @@ pub fn write(bytes: &[u8]) {
 /// where the interrupted code may hold it. Output may interleave.
 pub fn write_unlocked(bytes: &[u8]) {
     serial::write(bytes);
-    debugcon::write(bytes);
+    if DEBUGCON.load(Ordering::Relaxed) {
+        debugcon::write(bytes);
+    }
     if let Some(sink) = xen_sink() {
         sink(bytes);
     }

@@ -1,11 +1,21 @@
 //! The Xen layer: detection, hypercalls, and (as they come up) shared_info,
 //! events, console, clock and xenstore.
 
+pub mod console;
 mod cpuid;
 pub mod error;
+pub mod events;
+pub mod evtchn;
+pub mod hvm;
 pub mod hypercall;
+mod lapic;
+pub mod memory;
+mod ring;
 pub mod sched;
+pub mod shared;
 pub mod time;
+pub mod upcall;
+pub mod wait;
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
@@ -20,8 +30,10 @@ pub fn present() -> bool {
     ON_XEN.load(Ordering::Acquire)
 }
 
-/// Finds Xen and installs the hypercall page. Returns false (and changes
-/// nothing) when not running on Xen.
+/// Brings up everything Xen offers us, in order: hypercalls, shared_info
+/// (events masked, clock), the upcall, the console, the timer; then enables
+/// interrupts. Returns false (and changes nothing) when not on Xen. Any
+/// failure after Xen was found is fatal, with the failing operation named.
 pub fn init() -> bool {
     let Some(leaves) = cpuid::detect() else { return false };
     log::info!(
@@ -33,16 +45,36 @@ pub fn init() -> bool {
         crate::platform::crash();
     }
     ON_XEN.store(true, Ordering::Release);
-    match hypercall::xen_version_features() {
-        Ok((version, features)) => log::info!(
-            "xen: version {}.{} via hypercall, features {features:#010x} (hvm_callback_vector: {})",
-            version >> 16,
-            version & 0xffff,
-            features & (1 << xen_abi::xen::XENFEAT_hvm_callback_vector) != 0
-        ),
-        Err(e) => log::warn!("xen: {e}"),
-    }
+    let features = match hypercall::xen_version_features() {
+        Ok((version, features)) => {
+            log::info!(
+                "xen: version {}.{} via hypercall, features {features:#010x} (hvm_callback_vector: {})",
+                version >> 16,
+                version & 0xffff,
+                features & (1 << xen_abi::xen::XENFEAT_hvm_callback_vector) != 0
+            );
+            features
+        }
+        Err(e) => fail(e),
+    };
+    shared::map().unwrap_or_else(|e| fail(e));
+    time::init();
+    events::mask_all();
+    let delivery = upcall::install(leaves.base, features).unwrap_or_else(|e| fail(e));
+    let console = console::init();
+    crate::arch::cpu::irq_enable();
+    let timer = wait::init().unwrap_or_else(|e| fail(e));
+    log::info!(
+        "xen: shared_info mapped, all ports masked, upcall via {delivery:?} (vector {:#x}), console: {console}, VIRQ_TIMER on port {}",
+        upcall::UPCALL_VECTOR,
+        timer.get()
+    );
     true
+}
+
+fn fail(e: XenError) -> ! {
+    log::error!("xen: {e}");
+    crate::platform::crash();
 }
 
 /// Asks Xen to end this domain. Returns only if not on Xen (or Xen refused).

@@ -1,6 +1,57 @@
-//! Xen system time (ns since the domain's boot-ish epoch) from vcpu_time_info.
+//! Xen system time: nanoseconds since the domain's clock epoch, from
+//! vcpu_time_info (xen/include/public/xen.h) and the TSC.
+//!
+//!   ns = system_time + ((tsc - tsc_timestamp) << shift (or >> -shift)) * mul >> 32
+//!
+//! Xen updates the record while we may read it: it makes `version` odd,
+//! writes, then makes it even again. We read version (Acquire), the fields,
+//! then version again (after an Acquire fence), and retry if it was odd or
+//! changed.
 
-/// None until the Xen clock is set up.
+use core::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
+
+use super::shared;
+use crate::arch::cpu::rdtsc;
+
+static READY: AtomicBool = AtomicBool::new(false);
+/// System time at boot, so log timestamps start near zero.
+static EPOCH: AtomicU64 = AtomicU64::new(0);
+
+/// Called once shared_info is mapped.
+pub fn init() {
+    READY.store(true, Ordering::Release);
+    EPOCH.store(system_time_ns(), Ordering::Relaxed);
+}
+
+/// Scales a TSC delta to nanoseconds (pvclock arithmetic).
+pub fn scale(delta: u64, mul: u32, shift: i8) -> u64 {
+    let d = if shift >= 0 { delta << shift } else { delta >> (-shift) };
+    ((d as u128 * mul as u128) >> 32) as u64
+}
+
+/// Xen system time in ns (absolute: the unit of set_timer_op and SCHEDOP_poll).
+pub fn system_time_ns() -> u64 {
+    let t = shared::time();
+    loop {
+        let v1 = t.version.load(Ordering::Acquire);
+        if v1 & 1 != 0 {
+            core::hint::spin_loop();
+            continue;
+        }
+        let tsc_ts = t.tsc_timestamp.load(Ordering::Relaxed);
+        let sys = t.system_time.load(Ordering::Relaxed);
+        let mul = t.mul.load(Ordering::Relaxed);
+        let shift = t.shift.load(Ordering::Relaxed) as i8;
+        let tsc = rdtsc();
+        // Order the field reads before the second version read.
+        fence(Ordering::Acquire);
+        if t.version.load(Ordering::Relaxed) == v1 {
+            return sys.wrapping_add(scale(tsc.wrapping_sub(tsc_ts), mul, shift));
+        }
+    }
+}
+
+/// Nanoseconds since boot, or None before the clock is set up.
 pub fn now_ns() -> Option<u64> {
-    None
+    READY.load(Ordering::Acquire).then(|| system_time_ns().saturating_sub(EPOCH.load(Ordering::Relaxed)))
 }

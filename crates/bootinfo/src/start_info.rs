@@ -53,8 +53,9 @@ pub fn validate(si: &HvmStartInfo) -> Result<(), StartInfoError> {
     if si.magic != XEN_HVM_START_MAGIC_VALUE {
         return Err(StartInfoError::BadMagic { found: si.magic });
     }
-    if si.version < 1 || si.memmap_paddr == 0 || si.memmap_entries == 0 {
-        return Err(StartInfoError::NoMemmap { version: si.version });
+    if !has_memmap(si) {
+        // Not an error here: a PVH dom0 gets version 0 and asks Xen instead.
+        return Ok(());
     }
     if si.memmap_entries > MAX_MEMMAP_ENTRIES {
         return Err(StartInfoError::TooManyMemmapEntries { entries: si.memmap_entries });
@@ -63,6 +64,13 @@ pub fn validate(si: &HvmStartInfo) -> Result<(), StartInfoError> {
         return Err(StartInfoError::BadPointer { what: "memory map", paddr: si.memmap_paddr });
     }
     Ok(())
+}
+
+/// Whether the start info carries a memory map (version >= 1, non-empty).
+/// Without one the kernel must ask Xen (XENMEM_memory_map) or give up with
+/// [`StartInfoError::NoMemmap`].
+pub fn has_memmap(si: &HvmStartInfo) -> bool {
+    si.version >= 1 && si.memmap_paddr != 0 && si.memmap_entries != 0
 }
 
 /// The command line in `bytes` (read from `cmdline_paddr`, at most
@@ -99,10 +107,8 @@ mod tests {
 
     #[test]
     fn rejects_each_bad_field() {
-        let cases: [(fn(&mut HvmStartInfo), StartInfoError); 5] = [
+        let cases: [(fn(&mut HvmStartInfo), StartInfoError); 3] = [
             (|s| s.magic = 0xdeadbeef, StartInfoError::BadMagic { found: 0xdeadbeef }),
-            (|s| s.version = 0, StartInfoError::NoMemmap { version: 0 }),
-            (|s| s.memmap_entries = 0, StartInfoError::NoMemmap { version: 1 }),
             (|s| s.memmap_entries = 1000, StartInfoError::TooManyMemmapEntries { entries: 1000 }),
             (|s| s.memmap_paddr = 0x3004, StartInfoError::BadPointer { what: "memory map", paddr: 0x3004 }),
         ];
@@ -112,6 +118,18 @@ mod tests {
             assert_eq!(validate(&s), Err(want));
             assert!(want.to_string().starts_with("start_info: "));
         }
+    }
+
+    #[test]
+    fn version_0_has_no_memmap_but_is_valid() {
+        let mut s = good();
+        s.version = 0;
+        assert_eq!(validate(&s), Ok(()));
+        assert!(!has_memmap(&s));
+        s = good();
+        s.memmap_entries = 0;
+        assert!(!has_memmap(&s));
+        assert!(has_memmap(&good()));
     }
 
     #[test]

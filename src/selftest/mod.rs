@@ -1,6 +1,8 @@
 //! `selftest=` on the command line: deliberate failures that prove the fatal
 //! paths, and (on Xen) the event-channel self test.
 
+mod evtchn;
+
 use bootinfo::Selftest;
 
 pub fn run(test: Selftest, on_xen: bool) {
@@ -13,8 +15,16 @@ pub fn run(test: Selftest, on_xen: bool) {
                 log::error!("selftest=evtchn needs Xen");
                 crate::platform::crash();
             }
-            log::error!("selftest=evtchn: not implemented yet");
-            crate::platform::crash();
+            match evtchn::run() {
+                Ok(checks) => {
+                    log::info!("RESULT: SUCCESS selftest=evtchn checks={checks}");
+                    crate::platform::poweroff();
+                }
+                Err(why) => {
+                    log::error!("RESULT: FAILURE selftest=evtchn: {why}");
+                    crate::platform::crash();
+                }
+            }
         }
     }
 }

@@ -1,0 +1,69 @@
+//! The local APIC, only as far as the per-vCPU upcall vector needs it:
+//! software-enable it and signal end-of-interrupt. xAPIC (MMIO at the
+//! APIC base) or x2APIC (MSRs), whichever mode the APIC is in.
+
+use core::sync::atomic::{AtomicU8, Ordering};
+
+use crate::arch::cpu::{rdmsr, wrmsr};
+
+const IA32_APIC_BASE: u32 = 0x1b;
+const APIC_BASE_X2APIC: u64 = 1 << 10;
+const APIC_BASE_ENABLE: u64 = 1 << 11;
+const APIC_BASE_ADDR_MASK: u64 = 0xf_ffff_f000;
+const XAPIC_EOI: u64 = 0xb0;
+const XAPIC_SVR: u64 = 0xf0;
+const X2APIC_EOI: u32 = 0x80b;
+const X2APIC_SVR: u32 = 0x80f;
+const SVR_ENABLE: u32 = 1 << 8;
+const SPURIOUS_VECTOR: u32 = 0xff;
+
+const MODE_NONE: u8 = 0;
+const MODE_XAPIC: u8 = 1;
+const MODE_X2APIC: u8 = 2;
+static MODE: AtomicU8 = AtomicU8::new(MODE_NONE);
+static mut XAPIC_BASE: u64 = 0;
+
+fn has_apic() -> bool {
+    crate::arch::cpu::cpuid(1).3 & (1 << 9) != 0
+}
+
+/// Software-enables the APIC (SVR). False if there is none or it is disabled.
+pub fn enable() -> bool {
+    if !has_apic() {
+        return false;
+    }
+    // SAFETY: IA32_APIC_BASE exists when CPUID reports an APIC.
+    let base = unsafe { rdmsr(IA32_APIC_BASE) };
+    if base & APIC_BASE_ENABLE == 0 {
+        return false;
+    }
+    if base & APIC_BASE_X2APIC != 0 {
+        // SAFETY: x2APIC mode is on, so its MSRs exist; SVR enable with the
+        // spurious vector 0xff (which has a stub in the IDT).
+        unsafe { wrmsr(X2APIC_SVR, (SVR_ENABLE | SPURIOUS_VECTOR) as u64) };
+        MODE.store(MODE_X2APIC, Ordering::Release);
+    } else {
+        let mmio = base & APIC_BASE_ADDR_MASK;
+        if mmio >= crate::arch::paging::BOOT_MAPPED {
+            return false;
+        }
+        // SAFETY: written once here, before MODE publishes it.
+        unsafe { XAPIC_BASE = mmio };
+        // SAFETY: the xAPIC page is identity-mapped (below 4 GiB); SVR is a
+        // 32-bit register written with a volatile store.
+        unsafe { core::ptr::write_volatile((mmio + XAPIC_SVR) as *mut u32, SVR_ENABLE | SPURIOUS_VECTOR) };
+        MODE.store(MODE_XAPIC, Ordering::Release);
+    }
+    true
+}
+
+pub fn eoi() {
+    match MODE.load(Ordering::Acquire) {
+        // SAFETY: x2APIC mode was verified in enable(); EOI takes 0.
+        MODE_X2APIC => unsafe { wrmsr(X2APIC_EOI, 0) },
+        // SAFETY: XAPIC_BASE was set before MODE (Release/Acquire); the EOI
+        // register is written with a volatile 32-bit store.
+        MODE_XAPIC => unsafe { core::ptr::write_volatile((XAPIC_BASE + XAPIC_EOI) as *mut u32, 0) },
+        _ => {}
+    }
+}

@@ -1,0 +1,50 @@
+//! How Xen interrupts us: the event-channel upcall vector.
+//!
+//! - Per-vCPU vector (HVMOP_set_evtchn_upcall_vector), where Xen's CPUID leaf
+//!   base+4 advertises it: delivered through the local APIC, so the handler
+//!   must EOI.
+//! - Otherwise the global callback vector (HVM_PARAM_CALLBACK_IRQ, type 2
+//!   "vector", needs XENFEAT_hvm_callback_vector): no EOI.
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use xen_abi::hvm::{callback_via_vector, HVM_PARAM_CALLBACK_IRQ};
+
+use super::{events, hvm, lapic, XenError};
+use crate::arch::traps::register_interrupt;
+
+pub const UPCALL_VECTOR: u8 = 0xf3;
+/// CPUID leaf base+4, EAX: per-vCPU upcall vector supported (arch-x86/cpuid.h).
+const XEN_HVM_CPUID_UPCALL_VECTOR: u32 = 1 << 6;
+
+static NEEDS_EOI: AtomicBool = AtomicBool::new(false);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    PerVcpuVector,
+    CallbackVector,
+}
+
+fn handler() {
+    events::upcall();
+    if NEEDS_EOI.load(Ordering::Relaxed) {
+        lapic::eoi();
+    }
+}
+
+pub fn install(cpuid_base: u32, features: u32) -> Result<Delivery, XenError> {
+    register_interrupt(UPCALL_VECTOR, handler);
+    let per_vcpu = crate::arch::cpu::cpuid(cpuid_base + 4).0 & XEN_HVM_CPUID_UPCALL_VECTOR != 0;
+    if per_vcpu && lapic::enable() {
+        NEEDS_EOI.store(true, Ordering::Relaxed);
+        // Only this: setting HVM_PARAM_CALLBACK_IRQ as well would make Xen
+        // inject every event twice (once per mechanism).
+        hvm::set_evtchn_upcall_vector(0, UPCALL_VECTOR)?;
+        return Ok(Delivery::PerVcpuVector);
+    }
+    if features & (1 << xen_abi::xen::XENFEAT_hvm_callback_vector) == 0 {
+        return Err(XenError { op: "XENFEAT_hvm_callback_vector", errno: xen_abi::Errno(xen_abi::errno::ENOSYS) });
+    }
+    hvm::set_param(HVM_PARAM_CALLBACK_IRQ, callback_via_vector(UPCALL_VECTOR))?;
+    Ok(Delivery::CallbackVector)
+}

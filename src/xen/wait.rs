@@ -1,0 +1,69 @@
+//! Waiting: for a condition set by an event handler, with an optional
+//! deadline enforced by VIRQ_TIMER + set_timer_op.
+//!
+//! The vCPU idles with `sti; hlt` (interrupts enabled): Xen wakes it for the
+//! upcall. Never `cli; hlt`: Xen takes such a vCPU offline.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use spin::Once;
+use xen_abi::xen::VIRQ_TIMER;
+use xen_abi::Port;
+
+use super::{evtchn, events, hypercall, time, XenError};
+use crate::arch::cpu;
+
+static TIMER_PORT: Once<Port> = Once::new();
+static TIMER_FIRED: AtomicU64 = AtomicU64::new(0);
+
+fn on_timer(_: Port) {
+    TIMER_FIRED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Binds VIRQ_TIMER on vCPU 0 (kept for the life of the kernel).
+pub fn init() -> Result<Port, XenError> {
+    let port = evtchn::bind_virq(VIRQ_TIMER, 0)?;
+    events::bind_handler(port, on_timer);
+    TIMER_PORT.call_once(|| port);
+    Ok(port)
+}
+
+/// How often VIRQ_TIMER fired.
+pub fn timer_fired() -> u64 {
+    TIMER_FIRED.load(Ordering::Relaxed)
+}
+
+/// Arms the one-shot timer at absolute Xen system time `deadline_ns`.
+pub fn arm_timer(deadline_ns: u64) -> Result<(), XenError> {
+    hypercall::set_timer_op(deadline_ns)
+}
+
+/// Waits until `cond()` holds (true) or `timeout_ns` passes (false).
+/// `cond` is evaluated with interrupts off, so a wake-up cannot slip in
+/// between the check and the halt.
+pub fn wait_until(timeout_ns: Option<u64>, cond: impl Fn() -> bool) -> bool {
+    let deadline = timeout_ns.map(|t| time::system_time_ns().saturating_add(t));
+    if let Some(d) = deadline {
+        if let Err(e) = arm_timer(d) {
+            log::warn!("wait: {e}");
+        }
+    }
+    loop {
+        cpu::irq_disable();
+        if cond() {
+            cpu::irq_enable();
+            return true;
+        }
+        if deadline.is_some_and(|d| time::system_time_ns() >= d) {
+            cpu::irq_enable();
+            return false;
+        }
+        // sti; hlt: an upcall pending at the sti is taken after the hlt starts.
+        cpu::idle();
+    }
+}
+
+/// Sleeps for `ns`.
+pub fn sleep(ns: u64) {
+    let _ = wait_until(Some(ns), || false);
+}
