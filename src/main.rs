@@ -9,6 +9,7 @@
 
 extern crate alloc;
 
+mod app;
 mod arch;
 mod boot_info;
 mod console;
@@ -83,8 +84,7 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
         log::info!("xenbell: not running on Xen (no Xen CPUID leaves): nothing to talk to, powering off");
         platform::poweroff();
     }
-    log::info!("xenbell: Xen core not implemented yet, powering off");
-    platform::poweroff();
+    app::run(&config);
 }
 
 /// Proves the heap works: allocate, use and free a vector.

@@ -16,6 +16,7 @@ pub mod shared;
 pub mod time;
 pub mod upcall;
 pub mod wait;
+pub mod xenstore;
 
 use core::sync::atomic::{AtomicBool, Ordering};
 

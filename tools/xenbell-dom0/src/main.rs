@@ -1,4 +1,7 @@
+//! `xenbell-dom0 <ping|serve|flood|status|offer> ...`; see notes/interfaces.md.
+
 fn main() {
-    eprintln!("usage: xenbell-dom0 <ping|serve|flood|status|offer> ...");
-    std::process::exit(2);
+    std::process::exit(xenbell_dom0::app::main(
+        std::env::args_os().skip(1).collect(),
+    ));
 }

@@ -1,0 +1,98 @@
+//! Checks the message-type numbers, the header layout and the payload limit
+//! against the real `xen/io/xs_wire.h` (libxen-dev) by compiling a tiny C
+//! program with the system compiler. Fails with a pointer to `make deps` if
+//! the header or the compiler is missing, rather than passing silently.
+
+use std::process::Command;
+
+use xs_wire::{MsgType, HEADER_LEN, PAYLOAD_MAX};
+
+const HEADER: &str = "/usr/include/xen/io/xs_wire.h";
+
+const PROGRAM: &str = r#"
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <xen/io/xs_wire.h>
+#define P(x) printf(#x " %lu\n", (unsigned long)(x))
+int main(void) {
+    P(XS_DIRECTORY); P(XS_READ); P(XS_GET_PERMS); P(XS_WATCH); P(XS_UNWATCH);
+    P(XS_TRANSACTION_START); P(XS_TRANSACTION_END); P(XS_GET_DOMAIN_PATH);
+    P(XS_WRITE); P(XS_MKDIR); P(XS_RM); P(XS_SET_PERMS); P(XS_WATCH_EVENT);
+    P(XS_ERROR); P(XS_RESET_WATCHES); P(XS_DIRECTORY_PART); P(XS_TYPE_COUNT);
+    P(sizeof(struct xsd_sockmsg)); P(offsetof(struct xsd_sockmsg, len));
+    P(XENSTORE_PAYLOAD_MAX);
+    return 0;
+}
+"#;
+
+fn real_values() -> Vec<(String, u64)> {
+    assert!(
+        std::path::Path::new(HEADER).exists(),
+        "{HEADER} is missing: run make deps (libxen-dev)"
+    );
+    let dir = std::env::temp_dir().join(format!("xs-wire-c-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (src, exe) = (dir.join("probe.c"), dir.join("probe"));
+    std::fs::write(&src, PROGRAM).unwrap();
+    let cc = Command::new("cc").arg("-o").arg(&exe).arg(&src).status();
+    assert!(
+        matches!(cc, Ok(s) if s.success()),
+        "cc failed on {HEADER}: run make deps"
+    );
+    let out = Command::new(&exe).output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (k, v) = l.rsplit_once(' ').unwrap();
+            (k.to_string(), v.parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn matches_xs_wire_h() {
+    let ours: &[(&str, u64)] = &[
+        ("XS_DIRECTORY", MsgType::Directory.as_u32().into()),
+        ("XS_READ", MsgType::Read.as_u32().into()),
+        ("XS_GET_PERMS", MsgType::GetPerms.as_u32().into()),
+        ("XS_WATCH", MsgType::Watch.as_u32().into()),
+        ("XS_UNWATCH", MsgType::Unwatch.as_u32().into()),
+        (
+            "XS_TRANSACTION_START",
+            MsgType::TransactionStart.as_u32().into(),
+        ),
+        (
+            "XS_TRANSACTION_END",
+            MsgType::TransactionEnd.as_u32().into(),
+        ),
+        ("XS_GET_DOMAIN_PATH", MsgType::GetDomainPath.as_u32().into()),
+        ("XS_WRITE", MsgType::Write.as_u32().into()),
+        ("XS_MKDIR", MsgType::Mkdir.as_u32().into()),
+        ("XS_RM", MsgType::Rm.as_u32().into()),
+        ("XS_SET_PERMS", MsgType::SetPerms.as_u32().into()),
+        ("XS_WATCH_EVENT", MsgType::WatchEvent.as_u32().into()),
+        ("XS_ERROR", MsgType::Error.as_u32().into()),
+        ("XS_RESET_WATCHES", MsgType::ResetWatches.as_u32().into()),
+        ("XS_DIRECTORY_PART", MsgType::DirectoryPart.as_u32().into()),
+        ("XS_TYPE_COUNT", 23),
+        ("sizeof(struct xsd_sockmsg)", HEADER_LEN as u64),
+        ("offsetof(struct xsd_sockmsg, len)", 12),
+        ("XENSTORE_PAYLOAD_MAX", PAYLOAD_MAX as u64),
+    ];
+    let real = real_values();
+    assert_eq!(real.len(), ours.len());
+    for ((name, value), (real_name, real_value)) in ours.iter().zip(&real) {
+        assert_eq!((*name, *value), (real_name.as_str(), *real_value));
+    }
+    // Everything below XS_TYPE_COUNT except the removed XS_RESTRICT (20) is known.
+    for t in 0..30u32 {
+        assert_eq!(
+            MsgType::from_u32(t).is_some(),
+            t < 23 && t != 20,
+            "type {t}"
+        );
+    }
+}

@@ -1,0 +1,58 @@
+//! mode=lead: we ping, the peer (`xenbell-dom0 serve`) answers; we time each
+//! round trip with Xen's clock and print the percentiles.
+
+use alloc::vec::Vec;
+
+use super::peer::Peer;
+use super::{publish_state, received, PORT};
+use crate::xen::{evtchn, time, wait};
+
+/// One round's answer must come within this.
+const ROUND_TIMEOUT_NS: u64 = 1_000_000_000;
+/// Warm-up: the first ping may merge with the event Xen raised on the peer's
+/// side at bind time (the peer then drains both as one), so it is retried.
+const WARMUP_TRIES: u32 = 10;
+const WARMUP_TIMEOUT_NS: u64 = 200_000_000;
+
+/// Sends one ping and waits for the answer; the round trip in ns.
+fn ping(timeout_ns: u64) -> Option<u64> {
+    let port = *PORT.get()?;
+    let before = received();
+    let t0 = time::system_time_ns();
+    if let Err(e) = evtchn::send(port) {
+        log::warn!("lead: {e}");
+        return None;
+    }
+    wait::wait_until(Some(timeout_ns), || received() > before).then(|| time::system_time_ns() - t0)
+}
+
+pub fn run(peer: &mut Peer, rounds: u32) {
+    log::info!("lead: waiting for a peer to bind our port ({} rounds to lead)", rounds);
+    loop {
+        while !peer.wait_and_track() {}
+        if (0..WARMUP_TRIES).any(|_| ping(WARMUP_TIMEOUT_NS).is_some()) {
+            break;
+        }
+        log::warn!("lead: the peer is bound but does not answer; waiting");
+    }
+    let mut rtts: Vec<u64> = Vec::with_capacity(rounds as usize);
+    for i in 0..rounds {
+        match ping(ROUND_TIMEOUT_NS) {
+            Some(rtt) => rtts.push(rtt),
+            None => {
+                log::warn!("lead: round {i} unanswered within {} ms", ROUND_TIMEOUT_NS / 1_000_000);
+                if !peer.track() {
+                    log::warn!("lead: the peer left after {i} rounds");
+                    break;
+                }
+            }
+        }
+    }
+    rtts.sort_unstable();
+    let pct = |p: usize| rtts.get((rtts.len() * p / 100).min(rtts.len().saturating_sub(1))).copied().unwrap_or(0);
+    log::info!("xenbell: done rounds={} ok={} rtt_ns p50={} p99={}", rounds, rtts.len(), pct(50), pct(99));
+    if let (Some(min), Some(max)) = (rtts.first(), rtts.last()) {
+        log::info!("lead: rtt_ns min={min} max={max}");
+    }
+    publish_state("done");
+}

@@ -1,0 +1,121 @@
+//! The application: xenbell's side of the event-channel ping-pong.
+//!
+//! Protocol (keys relative to our xenstore home /local/domain/<domid>):
+//! 1. We allocate an unbound port that only `remote` may bind and publish it
+//!    as `data/xenbell/port`, with `data/xenbell/state` = `ready`.
+//! 2. The peer binds it (Xen then raises an event on the peer's side only).
+//!    We learn of it from EVTCHNOP_status (interdomain) and say `connected`.
+//! 3. serve: every event from the peer is answered with one of ours, from the
+//!    upcall handler. lead: we send `rounds` pings, one at a time, and time
+//!    each round trip with Xen's clock; then `done`, and we serve.
+//! 4. When the peer closes its end, our port goes back to unbound: we say
+//!    `disconnected`, state = `ready`, and wait for the next peer.
+//! We never send before the peer has bound: Xen drops such a send silently.
+
+mod lead;
+mod peer;
+
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use bootinfo::{Config, Mode};
+use spin::Once;
+use xen_abi::Port;
+
+use crate::platform;
+use crate::xen::{events, evtchn, xenstore};
+
+pub const KEY_PORT: &str = "data/xenbell/port";
+pub const KEY_STATE: &str = "data/xenbell/state";
+
+static PORT: Once<Port> = Once::new();
+/// While true the handler only counts (lead mode); otherwise it answers.
+static LEADING: AtomicBool = AtomicBool::new(false);
+/// Events received from the peer, and answers sent, this session.
+static RECEIVED: AtomicU64 = AtomicU64::new(0);
+static ANSWERED: AtomicU64 = AtomicU64::new(0);
+
+/// The port's handler, in the upcall. The event itself proves the peer is
+/// bound, so answering it can never be a send into the void.
+fn on_event(port: Port) {
+    RECEIVED.fetch_add(1, Ordering::Relaxed);
+    if !LEADING.load(Ordering::Relaxed) {
+        match evtchn::send(port) {
+            Ok(()) => {
+                ANSWERED.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => log::warn!("pingpong: answer: {e}"),
+        }
+    }
+}
+
+pub fn received() -> u64 {
+    RECEIVED.load(Ordering::Relaxed)
+}
+
+fn publish_state(state: &str) {
+    if let Err(e) = xenstore::write(KEY_STATE, state) {
+        log::warn!("pingpong: {e}");
+    }
+}
+
+fn fatal(what: impl core::fmt::Display) -> ! {
+    log::error!("xenbell: {what}");
+    platform::crash();
+}
+
+pub fn run(cfg: &Config) -> ! {
+    if !xenstore::init() {
+        fatal("no xenstore ring (HVM_PARAM_STORE_PFN is 0): the ping-pong needs a domU started by xl");
+    }
+    let port = evtchn::alloc_unbound(cfg.remote).unwrap_or_else(|e| fatal(e));
+    PORT.call_once(|| port);
+    let mut buf = itoa(port.get());
+    xenstore::write(KEY_PORT, buf.as_str()).unwrap_or_else(|e| fatal(e));
+    publish_state("ready");
+    events::bind_handler(port, on_event);
+    log::info!("xenbell: ready port={} remote={}", port.get(), cfg.remote);
+
+    let mut peer = peer::Peer::new(port);
+    if cfg.mode == Mode::Lead {
+        LEADING.store(true, Ordering::Relaxed);
+        lead::run(&mut peer, cfg.rounds);
+        LEADING.store(false, Ordering::Relaxed);
+    }
+    loop {
+        peer.wait_and_track();
+    }
+}
+
+/// A small decimal formatter (no allocation).
+pub struct Decimal {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl Decimal {
+    pub fn as_str(&mut self) -> &str {
+        core::str::from_utf8(&self.buf[self.start..]).unwrap_or("0")
+    }
+}
+
+pub fn itoa(mut v: u32) -> Decimal {
+    let mut d = Decimal { buf: [0; 20], start: 20 };
+    loop {
+        d.start -= 1;
+        d.buf[d.start] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            return d;
+        }
+    }
+}
+
+/// Counters of the current session, reset at each new connection.
+pub fn reset_session() {
+    RECEIVED.store(0, Ordering::Relaxed);
+    ANSWERED.store(0, Ordering::Relaxed);
+}
+
+pub fn session() -> (u64, u64) {
+    (RECEIVED.load(Ordering::Relaxed), ANSWERED.load(Ordering::Relaxed))
+}

@@ -1,0 +1,72 @@
+//! Is anybody there? The peer's state, from EVTCHNOP_status on our port:
+//! interdomain = a peer has bound it; unbound = nobody (again).
+//!
+//! Xen tells the unbound side nothing when a peer binds or closes, so we
+//! look every [`TICK_NS`] (and after every wake-up).
+
+use xen_abi::Port;
+
+use super::{publish_state, reset_session, session};
+use crate::xen::evtchn::{self, Status};
+use crate::xen::wait;
+
+pub const TICK_NS: u64 = 100_000_000;
+
+pub struct Peer {
+    port: Port,
+    /// (domain, port) of the connected peer.
+    connected: Option<(u16, u32)>,
+}
+
+impl Peer {
+    pub fn new(port: Port) -> Peer {
+        Peer { port, connected: None }
+    }
+
+    pub fn connected(&self) -> bool {
+        self.connected.is_some()
+    }
+
+    /// Looks at the port's state and reports any change. Returns whether a
+    /// peer is connected now.
+    pub fn track(&mut self) -> bool {
+        let status = match evtchn::status(self.port) {
+            Ok(s) => s,
+            Err(e) => {
+                log::warn!("pingpong: {e}");
+                return self.connected();
+            }
+        };
+        let now = match status {
+            Status::Interdomain { dom, port } => Some((dom, port)),
+            _ => None,
+        };
+        if now == self.connected {
+            return self.connected();
+        }
+        // A different peer port means the old peer left and a new one bound
+        // between two looks: report both.
+        if let Some((dom, _)) = self.connected.take() {
+            let (received, answered) = session();
+            log::info!("xenbell: disconnected");
+            log::info!("pingpong: session with domain {dom}: received={received} answered={answered}");
+            // Events can only come from a bound peer, so everything counted
+            // from here on belongs to the next session, even events that
+            // arrive before we notice it.
+            reset_session();
+            publish_state("ready");
+        }
+        if let Some((dom, port)) = now {
+            self.connected = Some((dom, port));
+            log::info!("xenbell: connected remote={dom} remote_port={port}");
+            publish_state("connected");
+        }
+        self.connected()
+    }
+
+    /// Sleeps one tick (waking for events meanwhile), then tracks.
+    pub fn wait_and_track(&mut self) -> bool {
+        wait::sleep(TICK_NS);
+        self.track()
+    }
+}

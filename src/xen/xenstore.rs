@@ -1,0 +1,217 @@
+//! The xenstore client: requests over the shared ring that Xen set up for
+//! us (HVM_PARAM_STORE_PFN / STORE_EVTCHN), framed by the xs-wire crate.
+//!
+//! One request at a time (a lock), each with its own request id. The reply
+//! is reassembled from the response ring, however it is split across the
+//! wrap; a watch event arriving meanwhile is counted and dropped (the kernel
+//! polls the keys it cares about). Every wait is bounded: a silent xenstored
+//! gives a Timeout error, never a hang. The other side of the ring is
+//! untrusted: xen-ring bounds every index, xs-wire every length.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use spin::Mutex;
+use xen_abi::hvm::{HVM_PARAM_STORE_EVTCHN, HVM_PARAM_STORE_PFN};
+use xen_abi::xenstore::{XenstoreDomainInterface, XENSTORE_RING_SIZE};
+use xen_abi::Port;
+use xen_ring::{Consumer, Producer, RingError, RingMemory};
+use xs_wire::{MsgType, Parser, Request, WireError, XsError, MESSAGE_MAX};
+
+use super::ring::PageRing;
+use super::{events, evtchn, time, wait};
+
+type Ring = PageRing<{ XENSTORE_RING_SIZE as u32 }>;
+
+/// How long one request may take, ring space and reply included.
+const TIMEOUT_NS: u64 = 5_000_000_000;
+
+#[derive(Debug)]
+pub enum XsErrorKind {
+    NotAvailable,
+    /// xenstored answered with an error (ENOENT, EACCES, ...).
+    Store(XsError),
+    Wire(WireError),
+    Ring(RingError),
+    Timeout,
+}
+
+/// A failed request: which one, on which path, why.
+#[derive(Debug)]
+pub struct XsClientError {
+    pub op: &'static str,
+    pub path: String,
+    pub kind: XsErrorKind,
+}
+
+impl XsClientError {
+    pub fn is_enoent(&self) -> bool {
+        matches!(self.kind, XsErrorKind::Store(XsError::ENOENT))
+    }
+}
+
+impl fmt::Display for XsClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "xenstore {} {}: ", self.op, self.path)?;
+        match &self.kind {
+            XsErrorKind::NotAvailable => write!(f, "no xenstore ring (HVM_PARAM_STORE_PFN is 0)"),
+            XsErrorKind::Store(e) => write!(f, "{e}"),
+            XsErrorKind::Wire(e) => write!(f, "{e}"),
+            XsErrorKind::Ring(e) => write!(f, "{e}"),
+            XsErrorKind::Timeout => write!(f, "no reply within {} s", TIMEOUT_NS / 1_000_000_000),
+        }
+    }
+}
+
+struct Client {
+    req: Ring,
+    rsp: Ring,
+    producer: Producer,
+    consumer: Consumer,
+    port: Port,
+    parser: Parser,
+    next_id: u32,
+}
+
+static CLIENT: Mutex<Option<Client>> = Mutex::new(None);
+static STORE_EVENTS: AtomicU64 = AtomicU64::new(0);
+static WATCH_EVENTS_DROPPED: AtomicU64 = AtomicU64::new(0);
+
+fn on_store_event(_: Port) {
+    STORE_EVENTS.fetch_add(1, Ordering::Release);
+}
+
+/// Connects to the ring Xen prepared. False when there is none (a PVH dom0).
+pub fn init() -> bool {
+    let pfn = super::hvm::get_param(HVM_PARAM_STORE_PFN).unwrap_or(0);
+    let port = super::hvm::get_param(HVM_PARAM_STORE_EVTCHN).ok().and_then(|p| Port::new(p as u32).ok());
+    let (Some(port), true) = (port, pfn != 0 && pfn < crate::arch::paging::mapped_limit() >> 12) else {
+        return false;
+    };
+    let page = (pfn << 12) as usize;
+    use core::mem::offset_of;
+    type I = XenstoreDomainInterface;
+    // SAFETY: Xen gave us this page for the xenstore ring; it is identity
+    // mapped (checked above) and the offsets are xenstore_domain_interface's
+    // (checked against the real headers by xen-abi's tests).
+    let (req, rsp) = unsafe {
+        (
+            Ring::new(page, offset_of!(I, req), offset_of!(I, req_prod), offset_of!(I, req_cons)),
+            Ring::new(page, offset_of!(I, rsp), offset_of!(I, rsp_prod), offset_of!(I, rsp_cons)),
+        )
+    };
+    let producer = Producer::new(req.load_prod(Ordering::Acquire));
+    let consumer = Consumer::new(rsp.load_cons(Ordering::Acquire));
+    *CLIENT.lock() = Some(Client { req, rsp, producer, consumer, port, parser: Parser::new(), next_id: 1 });
+    events::bind_handler(port, on_store_event);
+    true
+}
+
+impl Client {
+    fn transact(&mut self, msg: &[u8], req_id: u32, out: &mut Vec<u8>) -> Result<MsgType, XsErrorKind> {
+        let deadline = time::system_time_ns() + TIMEOUT_NS;
+        let mut sent = 0;
+        while sent < msg.len() {
+            let seen = STORE_EVENTS.load(Ordering::Acquire);
+            let n = self.producer.write(&mut self.req, &msg[sent..]).map_err(XsErrorKind::Ring)?;
+            sent += n;
+            // Release in producer.write orders the bytes before req_prod;
+            // the notify tells xenstored to look.
+            let _ = evtchn::send(self.port);
+            if n == 0 && !self.wait(seen, deadline) {
+                return Err(XsErrorKind::Timeout);
+            }
+        }
+        let mut buf = [0u8; 256];
+        loop {
+            let seen = STORE_EVENTS.load(Ordering::Acquire);
+            let n = self.consumer.read(&mut self.rsp, &mut buf).map_err(XsErrorKind::Ring)?;
+            if n > 0 {
+                // Tell xenstored there is room again (it may be waiting).
+                let _ = evtchn::send(self.port);
+            }
+            let mut input = &buf[..n];
+            while !input.is_empty() {
+                let (used, message) = self.parser.push(input).map_err(XsErrorKind::Wire)?;
+                input = &input[used..];
+                let Some(m) = message else { continue };
+                if m.header.ty == MsgType::WatchEvent {
+                    WATCH_EVENTS_DROPPED.fetch_add(1, Ordering::Relaxed);
+                } else if m.header.req_id == req_id {
+                    out.extend_from_slice(m.payload);
+                    // A reply is the last thing we expect: bytes after it
+                    // (none in a sane stream) would belong to nobody.
+                    return Ok(m.header.ty);
+                }
+            }
+            if n == 0 && !self.wait(seen, deadline) {
+                return Err(XsErrorKind::Timeout);
+            }
+        }
+    }
+
+    /// Waits for an event on the store port after `seen`, until `deadline`.
+    fn wait(&self, seen: u64, deadline: u64) -> bool {
+        let now = time::system_time_ns();
+        if now >= deadline {
+            return false;
+        }
+        // A short slice: a notification can race with our check of the
+        // ring, so look at the ring again at least every 10 ms.
+        let slice = (deadline - now).min(10_000_000);
+        let _ = wait::wait_until(Some(slice), || STORE_EVENTS.load(Ordering::Acquire) != seen);
+        true
+    }
+}
+
+fn request(op: &'static str, path: &str, req: Request<'_>) -> Result<Vec<u8>, XsClientError> {
+    let err = |kind| XsClientError { op, path: String::from(path), kind };
+    let mut guard = CLIENT.lock();
+    let client = guard.as_mut().ok_or_else(|| err(XsErrorKind::NotAvailable))?;
+    let req_id = client.next_id;
+    client.next_id = client.next_id.wrapping_add(1).max(1);
+    let mut msg = alloc::vec![0u8; MESSAGE_MAX];
+    let len = req.encode_into(req_id, 0, &mut msg).map_err(|e| err(XsErrorKind::Wire(e)))?;
+    let mut out = Vec::new();
+    match client.transact(&msg[..len], req_id, &mut out) {
+        Ok(MsgType::Error) => Err(err(XsErrorKind::Store(XsError::from_payload(&out)))),
+        Ok(_) => Ok(out),
+        Err(kind) => {
+            // The stream may now be out of step: start afresh next time.
+            client.parser.reset();
+            Err(err(kind))
+        }
+    }
+}
+
+pub fn read(path: &str) -> Result<String, XsClientError> {
+    let v = request("READ", path, Request::Read { path })?;
+    Ok(String::from_utf8_lossy(xs_wire::trim_nul(&v)).into_owned())
+}
+
+pub fn write(path: &str, value: &str) -> Result<(), XsClientError> {
+    request("WRITE", path, Request::Write { path, value: value.as_bytes() }).map(|_| ())
+}
+
+pub fn mkdir(path: &str) -> Result<(), XsClientError> {
+    request("MKDIR", path, Request::Mkdir { path }).map(|_| ())
+}
+
+pub fn rm(path: &str) -> Result<(), XsClientError> {
+    request("RM", path, Request::Rm { path }).map(|_| ())
+}
+
+pub fn directory(path: &str) -> Result<Vec<String>, XsClientError> {
+    let v = request("DIRECTORY", path, Request::Directory { path })?;
+    Ok(xs_wire::split_directory(&v).map(|s| String::from_utf8_lossy(s).into_owned()).collect())
+}
+
+pub fn watch(path: &str, token: &str) -> Result<(), XsClientError> {
+    request("WATCH", path, Request::Watch { path, token }).map(|_| ())
+}
+
+pub fn unwatch(path: &str, token: &str) -> Result<(), XsClientError> {
+    request("UNWATCH", path, Request::Unwatch { path, token }).map(|_| ())
+}

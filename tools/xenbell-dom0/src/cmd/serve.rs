@@ -1,0 +1,131 @@
+//! `serve`: the guest leads (`mode=lead`); we answer each of its events with a
+//! notify until it writes state=done, or until `--timeout-ms` passes without
+//! an event (exit 7 unless it said done).
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use crate::channel::EventChannel;
+use crate::cli::ServeArgs;
+use crate::cmd::say;
+use crate::domain::resolve;
+use crate::failure::{Exit, Failure};
+use crate::guest::{bind, drain_bind_event, event_failure, remote_port, state};
+use crate::progress::Progress;
+use crate::xenbus::{Transport, Xenbus};
+
+/// How often a quiet wait looks at the guest's state key.
+const STATE_POLL: Duration = Duration::from_millis(100);
+
+pub fn run<E: EventChannel, T: Transport>(
+    ev: &mut E,
+    xs: &mut Xenbus<T>,
+    args: &ServeArgs,
+    out: &mut dyn Write,
+    progress: &mut Progress,
+) -> Result<(), Failure> {
+    let dom = resolve(xs, &args.domain)?;
+    let port = remote_port(xs, &dom, args.port)?;
+    let local = bind(ev, &dom, port)?;
+    drain_bind_event(ev, local, args.timeout)?;
+    progress.note(&format!(
+        "serving {} port {port} (local port {local})",
+        dom.describe()
+    ));
+    let mut answered: u64 = 0;
+    let mut last_event = Instant::now();
+    let result = loop {
+        let quiet = last_event.elapsed();
+        if quiet >= args.timeout {
+            break match state(xs, dom.id)? {
+                Some(s) if s == "done" => Ok(()),
+                _ => Err(Failure::new(
+                    Exit::Timeout,
+                    format!(
+                        "no event from domain {} within {} ms (answered {answered}): guest gone or not leading?",
+                        dom.id,
+                        args.timeout.as_millis()
+                    ),
+                )),
+            };
+        }
+        match ev
+            .wait(STATE_POLL.min(args.timeout - quiet))
+            .map_err(event_failure)?
+        {
+            Some(p) => {
+                ev.unmask(p).map_err(event_failure)?;
+                if p == local {
+                    ev.notify(local).map_err(event_failure)?;
+                    answered += 1;
+                    last_event = Instant::now();
+                    progress.tick("answered", answered, answered);
+                }
+            }
+            None => {
+                if state(xs, dom.id)?.as_deref() == Some("done") {
+                    break Ok(());
+                }
+            }
+        }
+    };
+    progress.finish();
+    let _ = ev.unbind(local);
+    say(
+        out,
+        &format!(
+            "answered {answered} events from {} port {port}",
+            dom.describe()
+        ),
+    );
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::DomainSpec;
+    use crate::fakes::{FakeEvtchn, FakeStore, Peer};
+
+    fn setup(peer: Peer, state: &str) -> (FakeEvtchn, Xenbus<FakeStore>) {
+        let mut store = FakeStore::new().with_domain(7, "xenbell");
+        store.set("/local/domain/7/data/xenbell/port", "5");
+        store.set("/local/domain/7/data/xenbell/state", state);
+        (FakeEvtchn::new(peer), Xenbus::new(store))
+    }
+
+    fn args() -> ServeArgs {
+        ServeArgs {
+            domain: DomainSpec::Id(7),
+            port: None,
+            timeout: Duration::from_millis(30),
+        }
+    }
+
+    #[test]
+    fn answers_a_leader_until_done() {
+        let (mut ev, mut xs) = setup(Peer::Leader { pings: 25 }, "done");
+        let mut out = Vec::new();
+        run(&mut ev, &mut xs, &args(), &mut out, &mut Progress::off()).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "answered 25 events from domain 7 (xenbell) port 5\n"
+        );
+        assert_eq!(ev.notifies, 25);
+        assert_eq!(ev.unbound, vec![41]);
+    }
+
+    #[test]
+    fn quiet_guest_not_done_is_exit_7() {
+        let (mut ev, mut xs) = setup(Peer::Leader { pings: 2 }, "connected");
+        let mut out = Vec::new();
+        let f = run(&mut ev, &mut xs, &args(), &mut out, &mut Progress::off()).unwrap_err();
+        assert_eq!(f.exit, Exit::Timeout);
+        assert!(
+            f.message
+                .starts_with("no event from domain 7 within 30 ms (answered 2)"),
+            "{}",
+            f.message
+        );
+    }
+}

@@ -1,0 +1,116 @@
+//! `status`: what xenstore and Xen say about a guest's xenbell port.
+
+use std::io::Write;
+
+use crate::channel::OpError;
+use crate::cli::DomainSpec;
+use crate::cmd::say;
+use crate::domain::resolve;
+use crate::failure::Failure;
+use crate::guest::{key_path, parse_port, state, PORT_KEY};
+use crate::privcmd::{PortState, Privcmd};
+use crate::xenbus::{Transport, Xenbus};
+
+/// Asks Xen about a port of another domain (EVTCHNOP_status).
+pub trait PortQuery {
+    fn port_state(&mut self, dom: u32, port: u32) -> Result<PortState, OpError>;
+}
+
+impl PortQuery for Privcmd {
+    fn port_state(&mut self, dom: u32, port: u32) -> Result<PortState, OpError> {
+        self.evtchn_status(dom as u16, port) // domain ids fit 16 bits (DOMID_MAX)
+    }
+}
+
+/// `query` is `Err(reason)` when there is no way to ask Xen (no privcmd).
+pub fn run<T: Transport>(
+    xs: &mut Xenbus<T>,
+    domain: &DomainSpec,
+    query: Result<&mut dyn PortQuery, String>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let dom = resolve(xs, domain)?;
+    say(out, &dom.describe());
+    let port_path = key_path(dom.id, PORT_KEY);
+    let port_text = xs
+        .read_text(&port_path)
+        .map_err(|e| crate::domain::store_failure(&format!("reading {port_path}"), e))?;
+    let port = port_text.as_deref().and_then(parse_port);
+    match (&port_text, port) {
+        (None, _) => say(out, &format!("port: none ({PORT_KEY} not published)")),
+        (Some(text), None) => say(out, &format!("port: invalid '{text}'")),
+        (Some(_), Some(p)) => say(out, &format!("port: {p}")),
+    }
+    let state = state(xs, dom.id)?;
+    say(
+        out,
+        &format!("state: {}", state.as_deref().unwrap_or("none")),
+    );
+    if let Some(port) = port {
+        let line = match query {
+            Ok(q) => match q.port_state(dom.id, port) {
+                Ok(s) => s.to_string(),
+                Err(e) => format!("unknown ({e})"),
+            },
+            Err(why) => format!("unknown ({why})"),
+        };
+        say(out, &format!("evtchn: {line}"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fakes::FakeStore;
+
+    struct Says(PortState);
+    impl PortQuery for Says {
+        fn port_state(&mut self, _: u32, _: u32) -> Result<PortState, OpError> {
+            Ok(self.0)
+        }
+    }
+
+    fn output(store: FakeStore, query: Result<&mut dyn PortQuery, String>) -> String {
+        let mut out = Vec::new();
+        run(
+            &mut Xenbus::new(store),
+            &DomainSpec::Name("xenbell".into()),
+            query,
+            &mut out,
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn published_and_bound() {
+        let mut store = FakeStore::new().with_domain(7, "xenbell");
+        store.set("/local/domain/7/data/xenbell/port", "5");
+        store.set("/local/domain/7/data/xenbell/state", "connected");
+        let mut q = Says(PortState::Interdomain {
+            remote: 0,
+            remote_port: 41,
+        });
+        assert_eq!(
+            output(store, Ok(&mut q)),
+            "domain 7 (xenbell)\nport: 5\nstate: connected\nevtchn: interdomain (connected to domain 0 port 41)\n"
+        );
+    }
+
+    #[test]
+    fn nothing_published() {
+        let store = FakeStore::new().with_domain(7, "xenbell");
+        assert_eq!(
+            output(store, Err("no /dev/xen/privcmd".into())),
+            "domain 7 (xenbell)\nport: none (data/xenbell/port not published)\nstate: none\n"
+        );
+    }
+
+    #[test]
+    fn no_privcmd() {
+        let mut store = FakeStore::new().with_domain(7, "xenbell");
+        store.set("/local/domain/7/data/xenbell/port", "x");
+        assert!(output(store, Err("x".into())).contains("port: invalid 'x'\n"));
+    }
+}

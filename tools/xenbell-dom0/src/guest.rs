@@ -1,0 +1,190 @@
+//! The xenbell protocol with the guest (notes/interfaces.md): its published
+//! port and state keys, binding to the port, and draining the bind event.
+
+use std::time::{Duration, Instant};
+
+use crate::channel::{EventChannel, OpError};
+use crate::domain::{home, store_failure, Domain};
+use crate::failure::{Exit, Failure};
+use crate::xenbus::{Transport, Xenbus};
+
+/// The port the guest offers (relative to its home).
+pub const PORT_KEY: &str = "data/xenbell/port";
+/// The guest's state: `ready`, `connected`, `done`.
+pub const STATE_KEY: &str = "data/xenbell/state";
+
+/// `/local/domain/<id>/<key>`.
+pub fn key_path(domid: u32, key: &str) -> String {
+    format!("{}/{key}", home(domid))
+}
+
+/// A port number as written in xenstore; port 0 is never allocated.
+pub fn parse_port(text: &str) -> Option<u32> {
+    text.trim().parse::<u32>().ok().filter(|&p| p != 0)
+}
+
+/// The port to bind: `--port` if given, else the guest's published one
+/// (exit 5 if it is missing or malformed).
+pub fn remote_port<T: Transport>(
+    xs: &mut Xenbus<T>,
+    dom: &Domain,
+    given: Option<u32>,
+) -> Result<u32, Failure> {
+    if let Some(port) = given {
+        return Ok(port);
+    }
+    let path = key_path(dom.id, PORT_KEY);
+    match xs
+        .read_text(&path)
+        .map_err(|e| store_failure(&format!("reading {path}"), e))?
+    {
+        None => Err(Failure::new(
+            Exit::NoPort,
+            format!(
+                "domain {} has not published {PORT_KEY}: is xenbell running?",
+                dom.id
+            ),
+        )),
+        Some(text) => parse_port(&text).ok_or_else(|| {
+            Failure::new(
+                Exit::NoPort,
+                format!(
+                    "domain {} published a bad port '{text}' at {PORT_KEY}",
+                    dom.id
+                ),
+            )
+        }),
+    }
+}
+
+/// The guest's state key, if present.
+pub fn state<T: Transport>(xs: &mut Xenbus<T>, domid: u32) -> Result<Option<String>, Failure> {
+    let path = key_path(domid, STATE_KEY);
+    xs.read_text(&path)
+        .map_err(|e| store_failure(&format!("reading {path}"), e))
+}
+
+/// Binds to `port` of `dom`; a refusal is exit 6 with the likely reason.
+pub fn bind<E: EventChannel>(ev: &mut E, dom: &Domain, port: u32) -> Result<u32, Failure> {
+    ev.bind_interdomain(dom.id, port).map_err(|e| {
+        let why = match e.errno() {
+            Some(libc::EINVAL) => "not offered to this domain, already bound, or closed",
+            Some(libc::ESRCH) => "the domain is gone",
+            Some(libc::EPERM) | Some(libc::EACCES) => "not permitted",
+            Some(libc::EBUSY) => "busy",
+            _ => "refused",
+        };
+        Failure::new(
+            Exit::BindRefused,
+            format!(
+                "cannot bind port {port} of {}: {why} ({})",
+                dom.describe(),
+                e.source
+            ),
+        )
+    })
+}
+
+/// Consumes the event Xen raises on a freshly bound local port (always, see
+/// notes/xen-facts.md) so it is not mistaken for the peer's first message.
+/// Returns false if it did not come within `timeout` (then nothing is lost:
+/// the next event is the peer's).
+pub fn drain_bind_event<E: EventChannel>(
+    ev: &mut E,
+    local: u32,
+    timeout: Duration,
+) -> Result<bool, Failure> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match ev.wait(left).map_err(event_failure)? {
+            Some(port) => {
+                ev.unmask(port).map_err(event_failure)?;
+                if port == local {
+                    return Ok(true);
+                }
+            }
+            None => return Ok(false),
+        }
+    }
+}
+
+/// An event-channel operation failed after binding: the peer is gone or the
+/// device broke; exit 7.
+pub fn event_failure(e: OpError) -> Failure {
+    Failure::new(Exit::Timeout, format!("{e}: peer gone?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fakes::{FakeEvtchn, FakeStore, Peer};
+
+    fn dom7() -> Domain {
+        Domain {
+            id: 7,
+            name: Some("xenbell".into()),
+        }
+    }
+
+    #[test]
+    fn published_port() {
+        let mut fake = FakeStore::new().with_domain(7, "xenbell");
+        fake.set("/local/domain/7/data/xenbell/port", "5\n");
+        let mut xs = Xenbus::new(fake);
+        assert_eq!(remote_port(&mut xs, &dom7(), None), Ok(5));
+        assert_eq!(remote_port(&mut xs, &dom7(), Some(9)), Ok(9));
+    }
+
+    #[test]
+    fn missing_or_bad_port_is_exit_5() {
+        let mut xs = Xenbus::new(FakeStore::new().with_domain(7, "xenbell"));
+        let f = remote_port(&mut xs, &dom7(), None).unwrap_err();
+        assert_eq!(
+            f,
+            Failure::new(
+                Exit::NoPort,
+                "domain 7 has not published data/xenbell/port: is xenbell running?"
+            )
+        );
+        for bad in ["", "0", "-1", "five", "99999999999"] {
+            xs.transport_mut()
+                .set("/local/domain/7/data/xenbell/port", bad);
+            assert_eq!(
+                remote_port(&mut xs, &dom7(), None).unwrap_err().exit,
+                Exit::NoPort,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn refused_bind_is_exit_6() {
+        let mut ev = FakeEvtchn::new(Peer::Silent);
+        ev.refuse_bind = Some(libc::EINVAL);
+        let f = bind(&mut ev, &dom7(), 5).unwrap_err();
+        assert_eq!(f.exit, Exit::BindRefused);
+        assert!(
+            f.message.starts_with(
+                "cannot bind port 5 of domain 7 (xenbell): not offered to this domain"
+            ),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn drains_the_bind_event_only() {
+        let mut ev = FakeEvtchn::new(Peer::Server { answers: 1 });
+        let local = bind(&mut ev, &dom7(), 5).unwrap();
+        assert_eq!(
+            drain_bind_event(&mut ev, local, Duration::from_millis(10)),
+            Ok(true)
+        );
+        assert_eq!(ev.unmasks, 1);
+        assert_eq!(
+            drain_bind_event(&mut ev, local, Duration::from_millis(10)),
+            Ok(false)
+        );
+    }
+}
