@@ -53,7 +53,7 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
 
     // Xen first: its clock timestamps the rest, and a PVH dom0 gets its
     // memory map from Xen rather than from the start info.
-    let on_xen = xen::init();
+    let on_xen = xen::init(config.upcall);
     if boot.memmap().is_empty() {
         match on_xen.then(xen::memory::memory_map) {
             Some(Ok(map)) => boot.set_memmap(map),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: every suite, one after the other, each to its end even if an
 # earlier one failed; the closing line adds them up: "test: N passed, M failed".
-#   host   cargo test --workspace (ABI vs. real headers, decoder, parsers, dom0 tool)
+#   host   cargo test (the default members: crates/ and the dom0 tool) (ABI vs. real headers, decoder, parsers, dom0 tool)
 #   smoke  the kernel under plain QEMU (tools/smoke/run.sh)
 #   e2e    the Xen test bed scenarios (tools/testbed, `make e2e`)
 set -uo pipefail

@@ -35,7 +35,7 @@ pub fn present() -> bool {
 /// (events masked, clock), the upcall, the console, the timer; then enables
 /// interrupts. Returns false (and changes nothing) when not on Xen. Any
 /// failure after Xen was found is fatal, with the failing operation named.
-pub fn init() -> bool {
+pub fn init(upcall_mode: bootinfo::Upcall) -> bool {
     let Some(leaves) = cpuid::detect() else { return false };
     log::info!(
         "xen: found Xen {}.{} (CPUID base {:#x}, hypercall MSR {:#x})",
@@ -61,7 +61,7 @@ pub fn init() -> bool {
     shared::map().unwrap_or_else(|e| fail(e));
     time::init();
     events::mask_all();
-    let delivery = upcall::install(leaves.base, features).unwrap_or_else(|e| fail(e));
+    let delivery = upcall::install(leaves.base, features, upcall_mode).unwrap_or_else(|e| fail(e));
     let console = console::init();
     crate::arch::cpu::irq_enable();
     let timer = wait::init().unwrap_or_else(|e| fail(e));

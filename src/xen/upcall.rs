@@ -10,6 +10,8 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use xen_abi::hvm::{callback_via_vector, HVM_PARAM_CALLBACK_IRQ};
 
+use bootinfo::Upcall;
+
 use super::{events, hvm, lapic, XenError};
 use crate::arch::traps::register_interrupt;
 
@@ -32,10 +34,14 @@ fn handler() {
     }
 }
 
-pub fn install(cpuid_base: u32, features: u32) -> Result<Delivery, XenError> {
+/// Installs the upcall as `want` asks (Auto: per-vCPU where advertised).
+pub fn install(cpuid_base: u32, features: u32, want: Upcall) -> Result<Delivery, XenError> {
     register_interrupt(UPCALL_VECTOR, handler);
     let per_vcpu = crate::arch::cpu::cpuid(cpuid_base + 4).0 & XEN_HVM_CPUID_UPCALL_VECTOR != 0;
-    if per_vcpu && lapic::enable() {
+    if want == Upcall::PerVcpu && !per_vcpu {
+        return Err(XenError { op: "HVMOP_set_evtchn_upcall_vector (not advertised)", errno: xen_abi::Errno(xen_abi::errno::ENOSYS) });
+    }
+    if want != Upcall::Callback && per_vcpu && lapic::enable() {
         NEEDS_EOI.store(true, Ordering::Relaxed);
         // Only this: setting HVM_PARAM_CALLBACK_IRQ as well would make Xen
         // inject every event twice (once per mechanism).

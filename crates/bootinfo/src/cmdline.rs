@@ -7,6 +7,7 @@
 //! | `mode` | serve, lead | serve |
 //! | `rounds` | rounds to lead in `mode=lead` | 1000 |
 //! | `selftest` | evtchn, fault, panic | none |
+//! | `upcall` | auto, percpu, callback (how Xen delivers events) | auto |
 
 use core::fmt;
 
@@ -34,6 +35,17 @@ pub enum Selftest {
     Panic,
 }
 
+/// How Xen should deliver the event upcall.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Upcall {
+    /// The per-vCPU vector where Xen offers it, else the callback vector.
+    Auto,
+    /// HVMOP_set_evtchn_upcall_vector (through the local APIC, with EOI).
+    PerVcpu,
+    /// HVM_PARAM_CALLBACK_IRQ with a vector (no EOI).
+    Callback,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
     pub log: LogLevel,
@@ -41,16 +53,17 @@ pub struct Config {
     pub mode: Mode,
     pub rounds: u32,
     pub selftest: Option<Selftest>,
+    pub upcall: Upcall,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { log: LogLevel::Info, remote: 0, mode: Mode::Serve, rounds: 1000, selftest: None }
+        Config { log: LogLevel::Info, remote: 0, mode: Mode::Serve, rounds: 1000, selftest: None, upcall: Upcall::Auto }
     }
 }
 
 /// The known keys, in the order the help text lists them.
-pub const KEYS: [&str; 5] = ["log", "remote", "mode", "rounds", "selftest"];
+pub const KEYS: [&str; 6] = ["log", "remote", "mode", "rounds", "selftest", "upcall"];
 /// Domain ids at and above this are reserved by Xen (DOMID_FIRST_RESERVED).
 pub const DOMID_FIRST_RESERVED: u32 = 0x7FF0;
 pub const MAX_ROUNDS: u32 = 100_000_000;
@@ -69,10 +82,10 @@ impl fmt::Display for CmdlineError<'_> {
         match self {
             CmdlineError::UnknownKey { key } => write!(
                 f,
-                "cmdline: unknown key '{key}' (known keys: log, remote, mode, rounds, selftest)"
+                "cmdline: unknown key '{key}' (known keys: log, remote, mode, rounds, selftest, upcall)"
             ),
             CmdlineError::NotKeyValue { word } => {
-                write!(f, "cmdline: '{word}' is not key=value (known keys: log, remote, mode, rounds, selftest)")
+                write!(f, "cmdline: '{word}' is not key=value (known keys: log, remote, mode, rounds, selftest, upcall)")
             }
             CmdlineError::BadValue { key, value, expected } => {
                 write!(f, "cmdline: bad value '{value}' for key '{key}': expected {expected}")
@@ -129,6 +142,14 @@ fn parse_value<'a>(cfg: &mut Config, key: &'a str, value: &'a str) -> Result<(),
                 _ => return Err(bad("one of evtchn, fault, panic")),
             })
         }
+        "upcall" => {
+            cfg.upcall = match value {
+                "auto" => Upcall::Auto,
+                "percpu" => Upcall::PerVcpu,
+                "callback" => Upcall::Callback,
+                _ => return Err(bad("one of auto, percpu, callback")),
+            }
+        }
         _ => return Err(CmdlineError::UnknownKey { key }),
     }
     Ok(())
@@ -170,10 +191,17 @@ mod tests {
 
     #[test]
     fn every_key() {
-        let c = Config::parse("log=debug remote=7 mode=lead rounds=250 selftest=evtchn").unwrap();
+        let c = Config::parse("log=debug remote=7 mode=lead rounds=250 selftest=evtchn upcall=callback").unwrap();
         assert_eq!(
             c,
-            Config { log: LogLevel::Debug, remote: 7, mode: Mode::Lead, rounds: 250, selftest: Some(Selftest::Evtchn) }
+            Config {
+                log: LogLevel::Debug,
+                remote: 7,
+                mode: Mode::Lead,
+                rounds: 250,
+                selftest: Some(Selftest::Evtchn),
+                upcall: Upcall::Callback
+            }
         );
     }
 
@@ -196,6 +224,7 @@ mod tests {
             ("remote=", "remote", ""),
             ("log=loud", "log", "loud"),
             ("selftest=all", "selftest", "all"),
+            ("upcall=fast", "upcall", "fast"),
         ] {
             let e = Config::parse(line).unwrap_err();
             match e {

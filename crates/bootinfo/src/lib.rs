@@ -10,6 +10,6 @@ pub mod cmdline;
 pub mod memmap;
 pub mod start_info;
 
-pub use cmdline::{CmdlineError, Config, LogLevel, Mode, Selftest};
+pub use cmdline::{CmdlineError, Config, LogLevel, Mode, Selftest, Upcall};
 pub use memmap::{largest_free_range, Range};
 pub use start_info::{cmdline_from_bytes, validate, StartInfoError};
