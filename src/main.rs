@@ -84,7 +84,8 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
         log::info!("xenbell: not running on Xen (no Xen CPUID leaves): nothing to talk to, powering off");
         platform::poweroff();
     }
-    app::run(&config);
+    let is_dom0 = boot.start_info.flags & xen_abi::start_info::SIF_INITDOMAIN != 0;
+    app::run(&config, is_dom0);
 }
 
 /// Proves the heap works: allocate, use and free a vector.

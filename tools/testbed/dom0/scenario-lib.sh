@@ -1,0 +1,89 @@
+# The API of a dom0 scenario (busybox sh). A scenario starts with
+#     . /xenbell/testbed/scenario-lib.sh
+# and ends with `pass` or `fail "reason"`. The runner (job-e2e.sh) sets TB_SCENARIO (the
+# name) and TB_OUT (a directory copied to target/testbed/logs/<name>/ on the host).
+# Guests started with guest_create are destroyed when the scenario exits.
+
+. /xenbell/testbed/lib.sh
+: "${TB_SCENARIO:=$(basename "$0" .sh)}" "${TB_OUT:=/tmp}"
+TB_GUESTS=""
+trap 'guest_destroy_all' EXIT
+trap 'exit 143' TERM INT
+
+pass() {  # the one success line
+    echo "PASS $TB_SCENARIO"
+    exit 0
+}
+
+fail() {  # REASON: the one failure line, then the log tail that explains it
+    echo "FAIL $TB_SCENARIO: $*"
+    diag
+    exit 1
+}
+
+diag() {  # what the guests printed, and the end of Xen's console
+    for _dg in $TB_GUESTS; do
+        echo "--- output of guest $_dg (port 0xe9 lines from xl dmesg, then its console log; last 20) ---"
+        guest_output "$_dg" | tail -n 20
+    done
+    echo "--- xl dmesg (last 20 lines) ---"
+    xl dmesg 2>&1 | tail -n 20
+}
+
+# guest_create CFG [xl create options...]: create a guest, remember it for cleanup.
+# It is created paused and unpaused once its domid is noted, so that its output can be
+# found (by domid) even if it is gone before `xl domid` could be asked. With -p among
+# the options it stays paused.
+guest_create() {
+    _gc_name=$(sed -n 's/^ *name *= *"\([^"]*\)".*/\1/p' "$1" | head -n 1)
+    [ -n "$_gc_name" ] || fail "no name= in $1"
+    TB_GUESTS="$TB_GUESTS $_gc_name"
+    echo "+ xl create -p $*"
+    xl create -p "$@" 2>&1 || fail "xl create -p $* failed"
+    _gc_id=$(xl domid "$_gc_name" 2>/dev/null) || fail "xl create returned but no domain $_gc_name"
+    echo "$_gc_name $_gc_id" >> /tmp/tb-domids
+    case " $* " in *" -p "*) ;; *) xl unpause "$_gc_name" || fail "xl unpause $_gc_name failed" ;; esac
+}
+
+guest_destroy() {  # NAME
+    echo "+ xl destroy $1"
+    xl destroy "$1" 2>&1
+}
+
+guest_destroy_all() {
+    for _gd in $TB_GUESTS; do
+        xl domid "$_gd" > /dev/null 2>&1 && guest_destroy "$_gd"
+    done
+    TB_GUESTS=""
+}
+
+guest_domid() {  # NAME: its domain id (also once it is gone, if guest_create made it)
+    xl domid "$1" 2>/dev/null ||
+        awk -v n="$1" '$1 == n { d = $2 } END { if (d == "") exit 1; print d }' /tmp/tb-domids 2>/dev/null
+}
+
+guest_state() {  # NAME: the state letters of `xl list` (r, b, p, s, c, d); empty if gone
+    xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }'
+}
+
+# guest_output NAME: what the guest printed: its port-0xe9 lines from Xen's console ring
+# ("(dN) text" in `xl dmesg`, prefix removed) and then its PV console log.
+guest_output() {
+    _go_id=$(guest_domid "$1")
+    # Xen prints them as "(dN) [ <boot time>] text" (console_timestamps=boot)
+    [ -n "$_go_id" ] && xl dmesg 2>/dev/null |
+        sed -n "s/^.*(d$_go_id) \(\[ *[0-9.]*\] \)\{0,1\}//p"
+    cat "/var/log/xen/console/guest-$1.log" 2>/dev/null
+}
+
+guest_has_line() {  # NAME EREGEX
+    guest_output "$1" | grep -Eq "$2"
+}
+
+wait_guest_line() {  # NAME EREGEX SECS: wait until the guest printed a matching line
+    tb_wait "$3" guest_has_line "$1" "$2"
+}
+
+xs_read() {  # NAME RELPATH: read /local/domain/<domid>/RELPATH
+    xenstore-read "/local/domain/$(guest_domid "$1")/$2" 2>/dev/null
+}

@@ -1,0 +1,26 @@
+# The API of a host-side ("# testbed: own-boot") scenario, sourced by bash on the host.
+# The runner (tb/e2e.py) sets:
+#   TB_SCENARIO   the scenario's name
+#   TB_OUT        its output directory, target/testbed/logs/<name>/
+#   TB_KERNEL     the kernel image under test
+#   TB_PYTHON, TB_RUNNER_PY   to call the runner: use tb_runner below
+# End with `pass` or `fail "reason"`: exactly one PASS/FAIL line, like dom0 scenarios.
+# `fail` shows the last 20 lines of $log (set it to the serial log you judge).
+
+tb_runner() {  # runner.py [--kernel the kernel under test] ARGS...
+    "$TB_PYTHON" "$TB_RUNNER_PY" --kernel "$TB_KERNEL" "$@"
+}
+
+pass() {
+    echo "PASS $TB_SCENARIO"
+    exit 0
+}
+
+fail() {
+    echo "FAIL $TB_SCENARIO: $*"
+    if [ -n "${log:-}" ] && [ -f "$log" ]; then
+        echo "--- $log (last 20 lines) ---"
+        tail -n 20 "$log"
+    fi
+    exit 1
+}

@@ -1,0 +1,57 @@
+"""Check that every dynamically linked program in the dom0 tree finds its libraries there."""
+
+import subprocess
+from pathlib import Path
+
+BIN_DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "usr/lib/xen-4.17/bin"]
+LIB_DIRS = ["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu", "lib", "usr/lib",
+            "usr/lib/xen-4.17/lib", "lib64"]
+
+
+def _needed(path: Path) -> list[str] | None:
+    """DT_NEEDED entries, or None when path is not a dynamic ELF."""
+    with open(path, "rb") as f:
+        if f.read(4) != b"\x7fELF":
+            return None
+    res = subprocess.run(["readelf", "-d", str(path)], capture_output=True, text=True, check=False)
+    return [line.split("[", 1)[1].split("]", 1)[0]
+            for line in res.stdout.splitlines() if "(NEEDED)" in line]
+
+
+def _find(root: Path, soname: str) -> Path | None:
+    for d in LIB_DIRS:
+        p = root / d / soname
+        if p.exists() or p.is_symlink():
+            return p
+    return None
+
+
+def _resolve_in(root: Path, path: Path) -> Path | None:
+    """Follow symlinks as if root were /; None for a dangling link."""
+    for _ in range(16):
+        if not path.is_symlink():
+            return path if path.exists() else None
+        target = path.readlink()
+        path = root / str(target).lstrip("/") if target.is_absolute() else path.parent / target
+    return None
+
+
+def missing_libraries(root: Path) -> list[str]:
+    """["<program>: <soname>", ...] for every library that cannot be found in root."""
+    missing, checked = [], set()
+    todo = [p for d in BIN_DIRS if (root / d).is_dir() for p in sorted((root / d).iterdir())
+            if p.is_file() and not p.is_symlink()]
+    while todo:
+        path = todo.pop()
+        if path in checked:
+            continue
+        checked.add(path)
+        for soname in _needed(path) or []:
+            lib = _find(root, soname)
+            if lib is None:
+                missing.append(f"{path.relative_to(root)}: {soname}")
+            else:
+                real = _resolve_in(root, lib)
+                if real is not None:
+                    todo.append(real)
+    return missing
