@@ -1,0 +1,178 @@
+//! The shared_info page and the per-vCPU `vcpu_info`: event bitmaps, upcall
+//! flags and the pvclock time record.
+//!
+//! Mirrors `xen/include/public/xen.h` (`struct vcpu_time_info`,
+//! `struct vcpu_info`, `struct shared_info`) and
+//! `xen/include/public/arch-x86/xen.h` / `arch-x86/xen-x86_64.h`
+//! (`struct arch_vcpu_info`, `struct arch_shared_info`).
+//!
+//! # Access rule
+//! Xen writes these pages concurrently with the guest (from other physical
+//! CPUs). The fields are plain integers so the layout reads like the header,
+//! but the kernel must only touch a live page through atomics
+//! (`AtomicU64::from_ptr` on `evtchn_pending`, `evtchn_mask`,
+//! `evtchn_pending_sel`; `AtomicU8` on `evtchn_upcall_pending`) or volatile
+//! reads (the time records, with their version protocol), never through
+//! `&`/`&mut` references to these structs, which would let the compiler assume
+//! the memory does not change.
+
+use crate::evtchn::NR_WORDS;
+
+/// `XEN_LEGACY_MAX_VCPUS` (arch-x86/xen.h): `vcpu_info` slots in shared_info.
+/// vCPUs beyond it need `VCPUOP_register_vcpu_info`.
+pub const XEN_LEGACY_MAX_VCPUS: usize = 32;
+
+/// `XEN_PVCLOCK_TSC_STABLE_BIT` (xen.h): flag in [`VcpuTimeInfo::flags`].
+pub const XEN_PVCLOCK_TSC_STABLE_BIT: u8 = 1 << 0;
+/// `XEN_PVCLOCK_GUEST_STOPPED` (xen.h): flag in [`VcpuTimeInfo::flags`].
+pub const XEN_PVCLOCK_GUEST_STOPPED: u8 = 1 << 1;
+
+/// `struct vcpu_time_info` (xen.h), 32 bytes.
+///
+/// `version` is odd while Xen updates the record: read version, the fields,
+/// version again, and retry if it was odd or changed. System time (ns) =
+/// `system_time + (((tsc - tsc_timestamp) << tsc_shift) * tsc_to_system_mul) >> 32`
+/// (a negative `tsc_shift` shifts right).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VcpuTimeInfo {
+    /// Update counter, odd while an update is in progress.
+    pub version: u32,
+    /// C `pad0`.
+    pub pad0: u32,
+    /// TSC at the last update.
+    pub tsc_timestamp: u64,
+    /// System time (ns since boot) at the last update.
+    pub system_time: u64,
+    /// TSC-to-ns multiplier (32.32 fixed point).
+    pub tsc_to_system_mul: u32,
+    /// TSC shift applied before multiplying.
+    pub tsc_shift: i8,
+    /// `XEN_PVCLOCK_*` (interface version > 0x040600).
+    pub flags: u8,
+    /// C `pad1[2]`.
+    pub pad1: [u8; 2],
+}
+assert_layout!(VcpuTimeInfo, size = 32, align = 8,
+    version @ 0, pad0 @ 4, tsc_timestamp @ 8, system_time @ 16,
+    tsc_to_system_mul @ 24, tsc_shift @ 28, flags @ 29, pad1 @ 30);
+
+/// `struct arch_vcpu_info` (arch-x86/xen.h), x86_64.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ArchVcpuInfo {
+    /// Faulting address of the last page fault (PV guests).
+    pub cr2: u64,
+    /// C `pad` (keeps `vcpu_info` at 64 bytes).
+    pub pad: u64,
+}
+assert_layout!(ArchVcpuInfo, size = 16, align = 8, cr2 @ 0, pad @ 8);
+
+/// `struct vcpu_info` (xen.h), 64 bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VcpuInfo {
+    /// Set non-zero by Xen when it raises an event for this vCPU; the guest
+    /// clears it *before* scanning for pending events.
+    pub evtchn_upcall_pending: u8,
+    /// PV upcall mask (`XEN_HAVE_PV_UPCALL_MASK`); ignored for HVM/PVH.
+    pub evtchn_upcall_mask: u8,
+    /// Selector: bit `w` set means word `w` of `evtchn_pending` may hold a
+    /// newly pending, unmasked port. The guest takes it with an atomic swap.
+    pub evtchn_pending_sel: u64,
+    /// Architecture part.
+    pub arch: ArchVcpuInfo,
+    /// This vCPU's pvclock record.
+    pub time: VcpuTimeInfo,
+}
+assert_layout!(VcpuInfo, size = 64, align = 8,
+    evtchn_upcall_pending @ 0, evtchn_upcall_mask @ 1, evtchn_pending_sel @ 8,
+    arch @ 16, time @ 32);
+
+/// `struct arch_shared_info` (arch-x86/xen.h), x86_64.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ArchSharedInfo {
+    /// Valid entries in the p2m table(s).
+    pub max_pfn: u64,
+    /// Frame list list of the p2m (PV).
+    pub pfn_to_mfn_frame_list_list: u64,
+    /// NMI reason bits.
+    pub nmi_reason: u64,
+    /// cr3 of the linear p2m address space.
+    pub p2m_cr3: u64,
+    /// Virtual address of the linear p2m list.
+    pub p2m_vaddr: u64,
+    /// p2m generation count.
+    pub p2m_generation: u64,
+}
+assert_layout!(ArchSharedInfo, size = 48, align = 8,
+    max_pfn @ 0, pfn_to_mfn_frame_list_list @ 8, nmi_reason @ 16,
+    p2m_cr3 @ 24, p2m_vaddr @ 32, p2m_generation @ 40);
+
+/// `struct shared_info` (xen.h), mapped with `XENMEM_add_to_physmap` /
+/// `XENMAPSPACE_shared_info`. See the module docs for the access rule.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SharedInfo {
+    /// Legacy per-vCPU areas for vCPUs 0..32.
+    pub vcpu_info: [VcpuInfo; XEN_LEGACY_MAX_VCPUS],
+    /// 2-level pending bitmap: port `p` is bit `p % 64` of word `p / 64`.
+    /// Xen sets bits; the guest clears them (atomically).
+    pub evtchn_pending: [u64; NR_WORDS],
+    /// 2-level mask bitmap, same indexing; written only by the guest, a set
+    /// bit suppresses the selector/upcall for that port.
+    pub evtchn_mask: [u64; NR_WORDS],
+    /// Wallclock version counter (same protocol as [`VcpuTimeInfo::version`]).
+    pub wc_version: u32,
+    /// Wallclock seconds (low 32 bits).
+    pub wc_sec: u32,
+    /// Wallclock nanoseconds.
+    pub wc_nsec: u32,
+    /// Wallclock seconds, high 32 bits (not i386).
+    pub wc_sec_hi: u32,
+    /// Architecture part.
+    pub arch: ArchSharedInfo,
+}
+assert_layout!(SharedInfo, size = 3136, align = 8,
+    vcpu_info @ 0, evtchn_pending @ 2048, evtchn_mask @ 2560, wc_version @ 3072,
+    wc_sec @ 3076, wc_nsec @ 3080, wc_sec_hi @ 3084, arch @ 3088);
+
+impl SharedInfo {
+    /// An all-zero page, for host tests and static storage.
+    pub const fn zeroed() -> SharedInfo {
+        const V: VcpuInfo = VcpuInfo {
+            evtchn_upcall_pending: 0,
+            evtchn_upcall_mask: 0,
+            evtchn_pending_sel: 0,
+            arch: ArchVcpuInfo { cr2: 0, pad: 0 },
+            time: VcpuTimeInfo {
+                version: 0,
+                pad0: 0,
+                tsc_timestamp: 0,
+                system_time: 0,
+                tsc_to_system_mul: 0,
+                tsc_shift: 0,
+                flags: 0,
+                pad1: [0; 2],
+            },
+        };
+        SharedInfo {
+            vcpu_info: [V; XEN_LEGACY_MAX_VCPUS],
+            evtchn_pending: [0; NR_WORDS],
+            evtchn_mask: [0; NR_WORDS],
+            wc_version: 0,
+            wc_sec: 0,
+            wc_nsec: 0,
+            wc_sec_hi: 0,
+            arch: ArchSharedInfo {
+                max_pfn: 0,
+                pfn_to_mfn_frame_list_list: 0,
+                nmi_reason: 0,
+                p2m_cr3: 0,
+                p2m_vaddr: 0,
+                p2m_generation: 0,
+            },
+        }
+    }
+}
