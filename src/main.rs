@@ -28,6 +28,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Called by boot/pvh_entry.s on the boot stack, in long mode, interrupts off.
 #[no_mangle]
 pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
+    let entry_tsc = arch::cpu::rdtsc();
     console::init();
     logger::init(log::LevelFilter::Info);
     log::info!("xenbell: booting version={VERSION}");
@@ -53,7 +54,7 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
 
     // Xen first: its clock timestamps the rest, and a PVH dom0 gets its
     // memory map from Xen rather than from the start info.
-    let on_xen = xen::init(config.upcall);
+    let on_xen = xen::init(config.upcall, entry_tsc);
     if boot.memmap().is_empty() {
         match on_xen.then(xen::memory::memory_map) {
             Some(Ok(map)) => boot.set_memmap(map),

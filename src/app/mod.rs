@@ -73,6 +73,7 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
         }
         fatal("no xenstore ring (HVM_PARAM_STORE_PFN is 0): the ping-pong needs a domU started by xl");
     }
+    check_remote_exists(cfg.remote);
     let port = evtchn::alloc_unbound(cfg.remote).unwrap_or_else(|e| fatal(e));
     PORT.call_once(|| port);
     let mut buf = itoa(port.get());
@@ -80,6 +81,9 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
     publish_state("ready");
     events::bind_handler(port, on_event);
     log::info!("xenbell: ready port={} remote={}", port.get(), cfg.remote);
+    if let Some(ns) = crate::time::now_ns() {
+        log::info!("boot: kernel entry to ready in {} us", ns / 1000);
+    }
 
     let mut peer = peer::Peer::new(port);
     if cfg.mode == Mode::Lead {
@@ -89,6 +93,19 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
     }
     loop {
         peer.wait_and_track();
+    }
+}
+
+/// Xen accepts alloc_unbound for any domid, so a typo in `remote=` would
+/// leave us waiting for a peer that cannot come: check that it exists.
+fn check_remote_exists(remote: u16) {
+    match crate::xen::memory::domain_exists(remote) {
+        Ok(true) => {}
+        Ok(false) => {
+            log::error!("cmdline: bad value '{remote}' for key 'remote': no domain {remote} exists");
+            platform::crash();
+        }
+        Err(e) => log::warn!("pingpong: cannot tell whether domain {remote} exists: {e}"),
     }
 }
 

@@ -2,7 +2,8 @@
 //! info has none).
 
 use spin::Mutex;
-use xen_abi::memory::{E820Entry, XenMemoryMap, XENMEM_memory_map};
+use xen_abi::memory::{E820Entry, XenMemoryMap, XENMEM_maximum_reservation, XENMEM_memory_map};
+use xen_abi::xen::DomId;
 use xen_abi::start_info::HvmMemmapTableEntry;
 
 use super::{hypercall, XenError};
@@ -31,4 +32,19 @@ pub fn memory_map() -> Result<&'static [HvmMemmapTableEntry], XenError> {
     // SAFETY: OUT is 'static and not written again after boot (memory_map is
     // called once, before anything else can run).
     Ok(unsafe { core::slice::from_raw_parts(ptr, n) })
+}
+
+/// Whether domain `dom` exists. Xen answers XENMEM_maximum_reservation for
+/// another domain with ESRCH when there is none, and EPERM when there is one
+/// we may not inspect: either answer settles it.
+pub fn domain_exists(dom: DomId) -> Result<bool, XenError> {
+    let mut domid: DomId = dom;
+    // SAFETY: the argument is a domid_t that outlives the call.
+    let ret = unsafe { hypercall::memory_op(XENMEM_maximum_reservation, &mut domid as *mut _ as u64) };
+    match XenError::check("XENMEM_maximum_reservation", ret) {
+        Ok(_) => Ok(true),
+        Err(e) if e.errno.0 == xen_abi::errno::EPERM => Ok(true),
+        Err(e) if e.errno.0 == xen_abi::errno::ESRCH => Ok(false),
+        Err(e) => Err(e),
+    }
 }

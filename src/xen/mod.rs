@@ -35,7 +35,7 @@ pub fn present() -> bool {
 /// (events masked, clock), the upcall, the console, the timer; then enables
 /// interrupts. Returns false (and changes nothing) when not on Xen. Any
 /// failure after Xen was found is fatal, with the failing operation named.
-pub fn init(upcall_mode: bootinfo::Upcall) -> bool {
+pub fn init(upcall_mode: bootinfo::Upcall, entry_tsc: u64) -> bool {
     let Some(leaves) = cpuid::detect() else { return false };
     log::info!(
         "xen: found Xen {}.{} (CPUID base {:#x}, hypercall MSR {:#x})",
@@ -59,7 +59,7 @@ pub fn init(upcall_mode: bootinfo::Upcall) -> bool {
         Err(e) => fail(e),
     };
     shared::map().unwrap_or_else(|e| fail(e));
-    time::init();
+    time::init(entry_tsc);
     events::mask_all();
     let delivery = upcall::install(leaves.base, features, upcall_mode).unwrap_or_else(|e| fail(e));
     let console = console::init();

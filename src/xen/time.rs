@@ -14,13 +14,18 @@ use super::shared;
 use crate::arch::cpu::rdtsc;
 
 static READY: AtomicBool = AtomicBool::new(false);
-/// System time at boot, so log timestamps start near zero.
+/// System time at kernel entry, so log timestamps count from there.
 static EPOCH: AtomicU64 = AtomicU64::new(0);
 
-/// Called once shared_info is mapped.
-pub fn init() {
+/// Called once shared_info is mapped, with the TSC read at kernel entry:
+/// converted with the same pvclock record, it dates the entry in Xen time.
+pub fn init(entry_tsc: u64) {
+    let now_tsc = rdtsc();
+    let now = system_time_ns();
+    let t = shared::time();
+    let since_entry = scale(now_tsc.wrapping_sub(entry_tsc), t.mul.load(Ordering::Relaxed), t.shift.load(Ordering::Relaxed) as i8);
+    EPOCH.store(now.saturating_sub(since_entry), Ordering::Relaxed);
     READY.store(true, Ordering::Release);
-    EPOCH.store(system_time_ns(), Ordering::Relaxed);
 }
 
 /// Scales a TSC delta to nanoseconds (pvclock arithmetic).

@@ -41,6 +41,11 @@ pub struct XenAddToPhysmap {
 assert_layout!(XenAddToPhysmap, size = 24, align = 8,
     domid @ 0, size @ 2, space @ 4, idx @ 8, gpfn @ 16);
 
+/// `XENMEM_maximum_reservation` (memory.h): arg is a `domid_t`; returns the
+/// domain's page limit, -ESRCH if no such domain exists, -EPERM if it exists
+/// but is not ours to ask about (which still tells that it exists).
+pub const XENMEM_maximum_reservation: u32 = 4;
+
 /// `XENMEM_memory_map` (memory.h): the domain's pseudo-physical memory map,
 /// in e820 format; arg is [`XenMemoryMap`]. A PVH dom0's start info carries
 /// no memory map (version 0), so this is where it gets one.

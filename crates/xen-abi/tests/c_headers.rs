@@ -117,6 +117,7 @@ fn table() -> Vec<Check> {
         konst!(XENMAPSPACE_dev_mmio),
         layout!(XenAddToPhysmap = "struct xen_add_to_physmap": domid, size, space, idx, gpfn),
         konst!(XENMEM_memory_map),
+        konst!(XENMEM_maximum_reservation),
         layout!(XenMemoryMap = "struct xen_memory_map": nr_entries, buffer),
         // vcpu.rs (vcpu.h)
         konst!(VCPUOP_initialise), konst!(VCPUOP_up), konst!(VCPUOP_down), konst!(VCPUOP_is_up),
