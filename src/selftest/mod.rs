@@ -2,6 +2,7 @@
 //! paths, and (on Xen) the event-channel self test.
 
 mod evtchn;
+mod xenstore;
 
 use bootinfo::Selftest;
 
@@ -10,21 +11,19 @@ pub fn run(test: Selftest, on_xen: bool) {
     match test {
         Selftest::Fault => fault(),
         Selftest::Panic => panic!("selftest=panic: deliberate panic"),
+        Selftest::Xenstore => {
+            if !on_xen {
+                log::error!("selftest=xenstore needs Xen");
+                crate::platform::crash();
+            }
+            report("xenstore", xenstore::run())
+        }
         Selftest::Evtchn => {
             if !on_xen {
                 log::error!("selftest=evtchn needs Xen");
                 crate::platform::crash();
             }
-            match evtchn::run() {
-                Ok(checks) => {
-                    log::info!("RESULT: SUCCESS selftest=evtchn checks={checks}");
-                    crate::platform::poweroff();
-                }
-                Err(why) => {
-                    log::error!("RESULT: FAILURE selftest=evtchn: {why}");
-                    crate::platform::crash();
-                }
-            }
+            report("evtchn", evtchn::run())
         }
     }
 }
@@ -38,4 +37,18 @@ fn fault() -> ! {
     unsafe { core::arch::asm!("mov {0}, qword ptr [{1}]", out(reg) v, in(reg) 8u64, options(nostack, readonly)) };
     log::error!("selftest=fault: read of page 0 returned {v:#x} instead of faulting");
     crate::platform::crash();
+}
+
+/// The one result line, then the matching shutdown.
+fn report(name: &str, result: Result<u32, alloc::string::String>) -> ! {
+    match result {
+        Ok(checks) => {
+            log::info!("RESULT: SUCCESS selftest={name} checks={checks}");
+            crate::platform::poweroff();
+        }
+        Err(why) => {
+            log::error!("RESULT: FAILURE selftest={name}: {why}");
+            crate::platform::crash();
+        }
+    }
 }

@@ -3,11 +3,13 @@
 //!
 //! One request at a time (a lock), each with its own request id. The reply
 //! is reassembled from the response ring, however it is split across the
-//! wrap; a watch event arriving meanwhile is counted and dropped (the kernel
-//! polls the keys it cares about). Every wait is bounded: a silent xenstored
-//! gives a Timeout error, never a hang. The other side of the ring is
+//! wrap; watch events arriving meanwhile are queued (at most
+//! [`MAX_QUEUED_WATCH_EVENTS`]; beyond that they are counted as dropped) for
+//! [`next_watch_event`]. Every wait is bounded: a silent xenstored gives a
+//! Timeout error, never a hang. The other side of the ring is
 //! untrusted: xen-ring bounds every index, xs-wire every length.
 
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -65,6 +67,8 @@ impl fmt::Display for XsClientError {
     }
 }
 
+pub const MAX_QUEUED_WATCH_EVENTS: usize = 64;
+
 struct Client {
     req: Ring,
     rsp: Ring,
@@ -73,6 +77,10 @@ struct Client {
     port: Port,
     parser: Parser,
     next_id: u32,
+    /// (path, token) of watch events not yet taken.
+    watch_events: VecDeque<(String, String)>,
+    /// Bytes read off the ring after the last reply, not yet parsed.
+    leftover: Vec<u8>,
 }
 
 static CLIENT: Mutex<Option<Client>> = Mutex::new(None);
@@ -104,7 +112,7 @@ pub fn init() -> bool {
     };
     let producer = Producer::new(req.load_prod(Ordering::Acquire));
     let consumer = Consumer::new(rsp.load_cons(Ordering::Acquire));
-    *CLIENT.lock() = Some(Client { req, rsp, producer, consumer, port, parser: Parser::new(), next_id: 1 });
+    *CLIENT.lock() = Some(Client { req, rsp, producer, consumer, port, parser: Parser::new(), next_id: 1, watch_events: VecDeque::new(), leftover: Vec::new() });
     events::bind_handler(port, on_store_event);
     true
 }
@@ -124,31 +132,70 @@ impl Client {
                 return Err(XsErrorKind::Timeout);
             }
         }
+        self.receive(req_id, out, Some(deadline))
+    }
+
+    /// Reads the response ring: queues watch events, returns the reply to
+    /// `req_id` (its payload appended to `out`). Without a deadline it
+    /// returns Timeout as soon as the ring is empty.
+    fn receive(&mut self, req_id: u32, out: &mut Vec<u8>, deadline: Option<u64>) -> Result<MsgType, XsErrorKind> {
         let mut buf = [0u8; 256];
+        let mut pending = core::mem::take(&mut self.leftover);
         loop {
             let seen = STORE_EVENTS.load(Ordering::Acquire);
-            let n = self.consumer.read(&mut self.rsp, &mut buf).map_err(XsErrorKind::Ring)?;
-            if n > 0 {
-                // Tell xenstored there is room again (it may be waiting).
-                let _ = evtchn::send(self.port);
-            }
+            let n = if pending.is_empty() {
+                let n = self.consumer.read(&mut self.rsp, &mut buf).map_err(XsErrorKind::Ring)?;
+                if n > 0 {
+                    // Tell xenstored there is room again (it may be waiting).
+                    let _ = evtchn::send(self.port);
+                }
+                n
+            } else {
+                // Bytes that followed the previous reply come first.
+                let n = pending.len().min(buf.len());
+                buf[..n].copy_from_slice(&pending[..n]);
+                pending.drain(..n);
+                n
+            };
             let mut input = &buf[..n];
             while !input.is_empty() {
                 let (used, message) = self.parser.push(input).map_err(XsErrorKind::Wire)?;
                 input = &input[used..];
                 let Some(m) = message else { continue };
                 if m.header.ty == MsgType::WatchEvent {
-                    WATCH_EVENTS_DROPPED.fetch_add(1, Ordering::Relaxed);
+                    match xs_wire::parse_watch_event(m.payload) {
+                        Ok(ev) if self.watch_events.len() < MAX_QUEUED_WATCH_EVENTS => {
+                            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+                            self.watch_events.push_back((text(ev.path), text(ev.token)));
+                        }
+                        _ => {
+                            WATCH_EVENTS_DROPPED.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
                 } else if m.header.req_id == req_id {
                     out.extend_from_slice(m.payload);
-                    // A reply is the last thing we expect: bytes after it
-                    // (none in a sane stream) would belong to nobody.
-                    return Ok(m.header.ty);
+                    let ty = m.header.ty;
+                    // Whatever followed the reply (a watch event, say) is
+                    // kept for the next call, in stream order.
+                    self.leftover.extend_from_slice(input);
+                    self.leftover.extend_from_slice(&pending);
+                    return Ok(ty);
                 }
             }
-            if n == 0 && !self.wait(seen, deadline) {
+            if n == 0 && !deadline.is_some_and(|d| self.wait(seen, d)) {
                 return Err(XsErrorKind::Timeout);
             }
+        }
+    }
+
+    /// Reads and queues whatever unsolicited messages (watch events) the
+    /// response ring holds, without waiting.
+    fn drain_events(&mut self) -> Result<(), XsErrorKind> {
+        let mut none = Vec::new();
+        // req_id 0 is never used by a request (ids start at 1 and skip 0).
+        match self.receive(0, &mut none, None) {
+            Ok(_) | Err(XsErrorKind::Timeout) => Ok(()),
+            Err(e) => Err(e),
         }
     }
 
@@ -214,4 +261,35 @@ pub fn watch(path: &str, token: &str) -> Result<(), XsClientError> {
 
 pub fn unwatch(path: &str, token: &str) -> Result<(), XsClientError> {
     request("UNWATCH", path, Request::Unwatch { path, token }).map(|_| ())
+}
+
+/// The oldest queued watch event (path, token), waiting up to `timeout_ns`
+/// for one to arrive.
+pub fn next_watch_event(timeout_ns: u64) -> Result<Option<(String, String)>, XsClientError> {
+    let deadline = time::system_time_ns().saturating_add(timeout_ns);
+    loop {
+        let seen = STORE_EVENTS.load(Ordering::Acquire);
+        {
+            let mut guard = CLIENT.lock();
+            let client = guard.as_mut().ok_or_else(|| XsClientError {
+                op: "WATCH_EVENT",
+                path: String::new(),
+                kind: XsErrorKind::NotAvailable,
+            })?;
+            // Take whatever the ring holds now (events only: no request is
+            // in flight while we hold the lock).
+            client.drain_events().map_err(|kind| XsClientError { op: "WATCH_EVENT", path: String::new(), kind })?;
+            if let Some(ev) = client.watch_events.pop_front() {
+                return Ok(Some(ev));
+            }
+            if !client.wait(seen, deadline) {
+                return Ok(None);
+            }
+        }
+    }
+}
+
+/// Watch events dropped because the queue was full or malformed.
+pub fn watch_events_dropped() -> u64 {
+    WATCH_EVENTS_DROPPED.load(Ordering::Relaxed)
 }

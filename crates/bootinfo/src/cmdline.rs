@@ -6,7 +6,7 @@
 //! | `remote` | domid allowed to bind our port | 0 |
 //! | `mode` | serve, lead | serve |
 //! | `rounds` | rounds to lead in `mode=lead` | 1000 |
-//! | `selftest` | evtchn, fault, panic | none |
+//! | `selftest` | evtchn, xenstore, fault, panic | none |
 //! | `upcall` | auto, percpu, callback (how Xen delivers events) | auto |
 
 use core::fmt;
@@ -31,6 +31,7 @@ pub enum Mode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Selftest {
     Evtchn,
+    Xenstore,
     Fault,
     Panic,
 }
@@ -137,9 +138,10 @@ fn parse_value<'a>(cfg: &mut Config, key: &'a str, value: &'a str) -> Result<(),
         "selftest" => {
             cfg.selftest = Some(match value {
                 "evtchn" => Selftest::Evtchn,
+                "xenstore" => Selftest::Xenstore,
                 "fault" => Selftest::Fault,
                 "panic" => Selftest::Panic,
-                _ => return Err(bad("one of evtchn, fault, panic")),
+                _ => return Err(bad("one of evtchn, xenstore, fault, panic")),
             })
         }
         "upcall" => {
