@@ -7,7 +7,9 @@
 //! on B; 10,000 notifications, each one awaited before the next (so none can
 //! coalesce: the count must be exact); an event sent while A is masked waits
 //! in pending and arrives after unmask; close gives "closed" here and
-//! "unbound" on the peer; a bad port gives the typed error; VIRQ_TIMER fires.
+//! "unbound" on the peer; a bad port gives the typed error; VIRQ_TIMER fires;
+//! bind_vcpu re-targets A; an IPI channel to ourselves (bind_ipi) delivers through an
+//! owned Channel, which closes its port on drop.
 //! False passes it guards against: a handler counting the bind-time event
 //! (cleared first), an upcall that never runs (every step waits for the
 //! handler's count, with a timeout that fails the test).
@@ -61,6 +63,8 @@ pub fn run() -> Result<u32, alloc::string::String> {
     events::clear_pending(b);
 
     let chan = Channel::new(a, on_event);
+    // Notifications for A go to vCPU 0 (already so; Xen accepts the rebind).
+    evtchn::bind_vcpu(a, 0).map_err(e)?;
     let t0 = time::system_time_ns();
     for i in 0..ROUNDS {
         let want = hits() + 1;
@@ -74,6 +78,7 @@ pub fn run() -> Result<u32, alloc::string::String> {
     log::info!("selftest: {ROUNDS} notifications through the upcall in {} ms ({} ns each)", dt / 1_000_000, dt / ROUNDS);
 
     events::mask(a);
+    check!(n, events::is_masked(a), "port A not masked after mask()");
     let before = hits();
     evtchn::send(b).map_err(e)?;
     wait::sleep(10_000_000);
@@ -109,7 +114,20 @@ pub fn run() -> Result<u32, alloc::string::String> {
     drop(chan);
     let sa = evtchn::status(a).map_err(e)?;
     check!(n, sa == Status::Closed, "status A after drop = {sa:?}");
+
+    let ipi = Channel::new(evtchn::bind_ipi(0).map_err(e)?, on_event);
+    check!(n, evtchn::status(ipi.port()).map_err(e)? == Status::Ipi, "IPI port status is not ipi");
+    let before = hits();
+    ipi.notify().map_err(e)?;
+    check!(n, wait::wait_until(Some(TIMEOUT_NS), || hits() == before + 1), "IPI to ourselves not delivered");
+    let ipi_port = ipi.port();
+    drop(ipi);
+    check!(n, evtchn::status(ipi_port).map_err(e)? == Status::Closed, "IPI port not closed by drop");
+
     let (upcalls, dispatched, unhandled) = events::counters();
-    log::info!("selftest: upcalls={upcalls} dispatched={dispatched} unhandled={unhandled}");
+    log::info!(
+        "selftest: upcalls={upcalls} dispatched={dispatched} unhandled={unhandled} unexpected_vectors={}",
+        crate::arch::traps::unexpected_interrupts()
+    );
     Ok(n)
 }

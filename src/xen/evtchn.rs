@@ -78,7 +78,10 @@ pub fn unmask(p: Port) -> Result<(), XenError> {
     op(EVTCHNOP_unmask, "EVTCHNOP_unmask", &mut EvtchnUnmask { port: p.get() })
 }
 
-/// Closes every port of `dom` (DOMID_SELF: ours).
+/// Closes every port of `dom` (DOMID_SELF: ours). Nothing calls it yet: it
+/// would close the timer, console and xenstore ports too. Part of the API for
+/// a kernel that re-initialises its channels (e.g. after kexec).
+#[allow(dead_code)]
 pub fn reset(dom: DomId) -> Result<(), XenError> {
     op(EVTCHNOP_reset, "EVTCHNOP_reset", &mut EvtchnReset { dom })
 }
