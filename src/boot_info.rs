@@ -44,7 +44,7 @@ fn readable(paddr: u64, len: u64) -> bool {
 }
 
 fn check(what: &'static str, paddr: u64, len: u64, align: u64) -> Result<(), BootError> {
-    if paddr % align != 0 || !readable(paddr, len) {
+    if !paddr.is_multiple_of(align) || !readable(paddr, len) {
         return Err(BootError(StartInfoError::BadPointer { what, paddr }));
     }
     Ok(())

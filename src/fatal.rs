@@ -66,7 +66,7 @@ fn backtrace(w: &mut impl Write, rip: u64, mut rbp: u64) {
     }
     for n in 1..MAX_FRAMES {
         let Some((_, _, top)) = crate::arch::stacks::containing(rbp) else { break };
-        if rbp % 8 != 0 || rbp + 16 > top {
+        if !rbp.is_multiple_of(8) || rbp + 16 > top {
             break;
         }
         // SAFETY: [rbp, rbp + 16) lies inside one of our (mapped) stacks,

@@ -10,6 +10,7 @@
 //!    each round trip with Xen's clock; then `done`, and we serve.
 //! 4. When the peer closes its end, our port goes back to unbound: we say
 //!    `disconnected`, state = `ready`, and wait for the next peer.
+//!
 //! We never send before the peer has bound: Xen drops such a send silently.
 
 mod lead;

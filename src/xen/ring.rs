@@ -23,7 +23,7 @@ impl<const SIZE: u32> PageRing<SIZE> {
     /// lie inside it.
     pub const unsafe fn new(page: usize, data: usize, prod: usize, cons: usize) -> Self {
         assert!(data + SIZE as usize <= 4096 && prod + 4 <= 4096 && cons + 4 <= 4096);
-        assert!(prod % 4 == 0 && cons % 4 == 0);
+        assert!(prod.is_multiple_of(4) && cons.is_multiple_of(4));
         PageRing { page, data, prod, cons }
     }
 

@@ -56,7 +56,7 @@ pub fn largest_free_range(ram: impl Iterator<Item = Range>, reserved: &[Range], 
 }
 
 fn align_up(x: u64) -> u64 {
-    x.checked_add(PAGE - 1).map_or(u64::MAX & !(PAGE - 1), |v| v & !(PAGE - 1))
+    x.checked_add(PAGE - 1).map_or(!(PAGE - 1), |v| v & !(PAGE - 1))
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ pub fn validate(si: &HvmStartInfo) -> Result<(), StartInfoError> {
     if si.memmap_entries > MAX_MEMMAP_ENTRIES {
         return Err(StartInfoError::TooManyMemmapEntries { entries: si.memmap_entries });
     }
-    if si.memmap_paddr % 8 != 0 {
+    if !si.memmap_paddr.is_multiple_of(8) {
         return Err(StartInfoError::BadPointer { what: "memory map", paddr: si.memmap_paddr });
     }
     Ok(())

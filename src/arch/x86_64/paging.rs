@@ -41,7 +41,7 @@ pub fn protect_boot_mappings() {
 }
 
 fn unmap_low_page(addr: u64) {
-    assert!(addr < MIB2 && addr % PAGE_SIZE as u64 == 0, "{addr:#x} is not a 4 KiB page in the first 2 MiB");
+    assert!(addr < MIB2 && addr.is_multiple_of(PAGE_SIZE as u64), "{addr:#x} is not a 4 KiB page in the first 2 MiB");
     // SAFETY: boot_pt is the live page table of the first 2 MiB; we are the only
     // CPU, and the page being unmapped is page 0 or a guard page that no code
     // uses. The TLB entry is flushed right after.

@@ -22,7 +22,7 @@ unsafe impl<const N: usize> Sync for GuardedStack<N> {}
 
 impl<const N: usize> GuardedStack<N> {
     pub const fn new() -> Self {
-        assert!(N % PAGE_SIZE == 0);
+        assert!(N.is_multiple_of(PAGE_SIZE));
         GuardedStack { guard: [0; PAGE_SIZE], stack: UnsafeCell::new([0; N]) }
     }
     pub fn guard_page(&self) -> u64 {
