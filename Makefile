@@ -24,7 +24,7 @@ CARGO ?= cargo
 DOM0_OUT := target/release/xenbell-dom0
 DOM0_BIN := target/xenbell-dom0
 
-.PHONY: all deps kernel dom0 smoke test host-test e2e testbed run bench clean
+.PHONY: all deps kernel dom0 smoke test host-test lint e2e testbed run bench clean
 
 all: kernel dom0
 
@@ -48,6 +48,13 @@ dom0: deps
 # ---- tests --------------------------------------------------------------------
 host-test: deps
 	$(CARGO) test
+
+# clippy with warnings as errors; the workspace denies undocumented unsafe
+# blocks. The kernel is type-checked for the host target (it links only for
+# x86_64-xen.json, but checking needs no linking).
+lint: deps
+	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy -p xenbell -- -D warnings
 
 smoke: kernel
 	@tools/smoke/run.sh $(KERNEL_ELF)

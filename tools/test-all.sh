@@ -2,6 +2,8 @@
 # `make test`: every suite, one after the other, each to its end even if an
 # earlier one failed; the closing line adds them up: "test: N passed, M failed".
 #   host   cargo test (the default members: crates/ and the dom0 tool) (ABI vs. real headers, decoder, parsers, dom0 tool)
+#   lint   clippy, warnings as errors, undocumented unsafe denied (no count:
+#          a failure is counted as one failed suite)
 #   smoke  the kernel under plain QEMU (tools/smoke/run.sh)
 #   e2e    the Xen test bed scenarios (tools/testbed, `make e2e`)
 set -uo pipefail
@@ -29,6 +31,7 @@ suite() {
 
 suite host make --no-print-directory host-test
 count target/test-host.log '^test result: '
+suite lint make --no-print-directory lint
 suite smoke make --no-print-directory smoke
 count target/test-smoke.log '^smoke: [0-9]+ passed, [0-9]+ failed$'
 if grep -q '^e2e:' tools/testbed/testbed.mk 2>/dev/null; then

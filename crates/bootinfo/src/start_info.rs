@@ -107,7 +107,8 @@ mod tests {
 
     #[test]
     fn rejects_each_bad_field() {
-        let cases: [(fn(&mut HvmStartInfo), StartInfoError); 3] = [
+        type Case = (fn(&mut HvmStartInfo), StartInfoError);
+        let cases: [Case; 3] = [
             (|s| s.magic = 0xdeadbeef, StartInfoError::BadMagic { found: 0xdeadbeef }),
             (|s| s.memmap_entries = 1000, StartInfoError::TooManyMemmapEntries { entries: 1000 }),
             (|s| s.memmap_paddr = 0x3004, StartInfoError::BadPointer { what: "memory map", paddr: 0x3004 }),
