@@ -79,7 +79,18 @@ fn fail(e: XenError) -> ! {
 }
 
 /// Asks Xen to end this domain. Returns only if not on Xen (or Xen refused).
+///
+/// Works also before init() (a bad command line, say): it then installs the
+/// hypercall page first. Otherwise the caller would end in `cli; hlt`, which
+/// Xen takes as a poweroff and on_crash="preserve" would not keep the domain.
 pub fn shutdown(reason: Reason) {
+    if !present() {
+        if let Some(leaves) = cpuid::detect() {
+            if hypercall::install(leaves.hypercall_msr).is_ok() {
+                ON_XEN.store(true, Ordering::Release);
+            }
+        }
+    }
     if present() {
         let code = match reason {
             Reason::Poweroff => xen_abi::sched::SHUTDOWN_poweroff,

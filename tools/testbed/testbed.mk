@@ -7,6 +7,7 @@
 #   make testbed-fetch                             download/unpack the Debian packages only
 #   make testbed-clean                             remove target/testbed (but the download cache)
 #   make testbed-selftest                          check the harness's own PASS/FAIL judgement
+#   make soak                                      1,000,000 ping-pong rounds (~12 min; not in e2e)
 #
 # Variables:
 #   KERNEL=path           kernel image to test instead of target/xenbell.elf (then `make
@@ -24,7 +25,7 @@ TESTBED_PREREQS   ?= deps $(if $(KERNEL),,kernel) dom0
 TESTBED_RUNNER     = $(TESTBED_PY) tools/testbed/runner.py --kernel $(TESTBED_KERNEL) \
                      --dom0-tool $(TESTBED_DOM0_TOOL) $(if $(TESTBED_VERBOSE),--verbose)
 
-.PHONY: e2e testbed testbed-args run testbed-fetch testbed-clean testbed-selftest
+.PHONY: e2e testbed testbed-args run testbed-fetch testbed-clean testbed-selftest soak
 
 e2e: $(TESTBED_PREREQS)
 	$(TESTBED_RUNNER) e2e $(if $(SCENARIO),--scenario "$(SCENARIO)")
@@ -35,6 +36,12 @@ testbed: testbed-args $(TESTBED_PREREQS)
 
 testbed-args:   # fail before building anything
 	@test -n "$(DOM0_SCRIPT)" || { echo "usage: make testbed DOM0_SCRIPT=file [DOM0_FILES=\"a b\"]"; exit 2; }
+
+# The soak: scenarios/soak.sh ("# on-request: yes", so `make e2e` leaves it out), then its
+# summary line (duration, rate, both sides' counters) from the copied-out output.
+soak: $(TESTBED_PREREQS)
+	$(TESTBED_RUNNER) e2e --scenario soak; rc=$$?; \
+	    grep -h '^soak: ' target/testbed/logs/soak/output.txt 2>/dev/null; exit $$rc
 
 run: $(TESTBED_PREREQS)
 	$(TESTBED_RUNNER) run

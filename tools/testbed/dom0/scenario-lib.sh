@@ -38,11 +38,19 @@ guest_create() {
     _gc_name=$(sed -n 's/^ *name *= *"\([^"]*\)".*/\1/p' "$1" | head -n 1)
     [ -n "$_gc_name" ] || fail "no name= in $1"
     TB_GUESTS="$TB_GUESTS $_gc_name"
-    echo "+ xl create -p $*"
-    xl create -p "$@" 2>&1 || fail "xl create -p $* failed"
+    # xl wants its options before the config file: drop a -p given among the
+    # options (we always create paused) and remember it.
+    _gc_cfg=$1; shift
+    _gc_stay=no; _gc_opts=""
+    for _gc_a in "$@"; do
+        if [ "$_gc_a" = -p ]; then _gc_stay=yes; else _gc_opts="$_gc_opts $_gc_a"; fi
+    done
+    echo "+ xl create -p $_gc_cfg$_gc_opts"
+    # shellcheck disable=SC2086 # the options are words
+    xl create -p "$_gc_cfg" $_gc_opts 2>&1 || fail "xl create -p $_gc_cfg$_gc_opts failed"
     _gc_id=$(xl domid "$_gc_name" 2>/dev/null) || fail "xl create returned but no domain $_gc_name"
     echo "$_gc_name $_gc_id" >> /tmp/tb-domids
-    case " $* " in *" -p "*) ;; *) xl unpause "$_gc_name" || fail "xl unpause $_gc_name failed" ;; esac
+    [ "$_gc_stay" = yes ] || xl unpause "$_gc_name" || fail "xl unpause $_gc_name failed"
 }
 
 guest_destroy() {  # NAME

@@ -4,6 +4,8 @@ Header lines (comments near the top of the file):
     # testbed: dom0       runs in the shared Linux-dom0 boot (default), via job-e2e.sh
     # testbed: own-boot   runs on the host with bash (it boots what it needs itself)
     # timeout: <seconds>  default 60
+    # on-request: yes     long runs (the soak): left out of `make e2e`/`make test`, run
+                          only when named (`make e2e SCENARIO=name`, `make soak`)
 A scenario prints exactly one line "PASS <name>" or "FAIL <name>: <reason>" (then, on
 FAIL, the log tail that explains it) and exits 0 only on PASS. Anything else is a FAIL:
 no line, two lines, PASS with a non-zero exit, a timeout. (job-e2e.sh applies the same
@@ -25,6 +27,7 @@ class Scenario:
     path: Path
     where: str      # "dom0" or "own-boot"
     timeout: int
+    on_request: bool = False
 
 
 def _header(text: str, key: str) -> str | None:
@@ -43,13 +46,14 @@ def discover(src: Path) -> list[Scenario]:
             raise TestbedError(f"{path}: '# testbed: {where}' is neither dom0 nor own-boot")
         timeout = _header(text, "timeout")
         found.append(Scenario(path.stem, path, where,
-                              int(timeout) if timeout and timeout.isdigit() else DEFAULT_TIMEOUT))
+                              int(timeout) if timeout and timeout.isdigit() else DEFAULT_TIMEOUT,
+                              (_header(text, "on-request") or "no") == "yes"))
     return found
 
 
 def select(found: list[Scenario], names: list[str]) -> list[Scenario]:
     if not names:
-        return found
+        return [s for s in found if not s.on_request]
     by_name = {s.name: s for s in found}
     unknown = [n for n in names if n not in by_name]
     if unknown:

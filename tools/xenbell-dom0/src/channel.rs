@@ -6,6 +6,8 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
+use crate::privcmd::PortState;
+
 /// A failed operation: its name (and arguments) plus the OS error.
 #[derive(Debug)]
 pub struct OpError {
@@ -59,4 +61,13 @@ pub trait EventChannel {
     fn wait(&mut self, timeout: Duration) -> Result<Option<u32>, OpError>;
     /// Re-enables a port after it fired.
     fn unmask(&mut self, port: u32) -> Result<(), OpError>;
+    /// What Xen says `port` of `domain` is (EVTCHNOP_status), to explain a
+    /// refused bind; `None` when there is no way to ask.
+    fn remote_port_state(
+        &mut self,
+        _domain: u32,
+        _port: u32,
+    ) -> Option<Result<PortState, OpError>> {
+        None
+    }
 }

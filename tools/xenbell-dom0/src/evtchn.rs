@@ -16,6 +16,7 @@ use libc::c_ulong;
 
 use crate::channel::{EventChannel, OpError};
 use crate::ioctl::{ioc, ioc_none, ioctl_no_arg, ioctl_with_mut, IOC_NONE};
+use crate::privcmd::{PortState, Privcmd};
 
 pub const DEVICE: &str = "/dev/xen/evtchn";
 
@@ -225,6 +226,11 @@ impl EventChannel for EvtchnDev {
     }
     fn unmask(&mut self, port: u32) -> Result<(), OpError> {
         EvtchnDev::unmask(self, port)
+    }
+    /// Asks Xen through `/dev/xen/privcmd` (dom0 may ask about any domain's port).
+    fn remote_port_state(&mut self, domain: u32, port: u32) -> Option<Result<PortState, OpError>> {
+        let privcmd = Privcmd::open().ok()?;
+        Some(privcmd.evtchn_status(u16::try_from(domain).ok()?, port))
     }
 }
 

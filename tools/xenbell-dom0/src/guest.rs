@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use crate::channel::{EventChannel, OpError};
 use crate::domain::{home, store_failure, Domain};
 use crate::failure::{Exit, Failure};
+use crate::privcmd::PortState;
 use crate::xenbus::{Transport, Xenbus};
 
 /// The port the guest offers (relative to its home).
@@ -64,25 +65,52 @@ pub fn state<T: Transport>(xs: &mut Xenbus<T>, domid: u32) -> Result<Option<Stri
         .map_err(|e| store_failure(&format!("reading {path}"), e))
 }
 
-/// Binds to `port` of `dom`; a refusal is exit 6 with the likely reason.
+/// Binds to `port` of `dom`; a refusal is exit 6 with the reason. Xen says
+/// only EINVAL for "no such port", "already bound" and "offered to another
+/// domain", so the port's state is asked for (EVTCHNOP_status) to tell which.
 pub fn bind<E: EventChannel>(ev: &mut E, dom: &Domain, port: u32) -> Result<u32, Failure> {
-    ev.bind_interdomain(dom.id, port).map_err(|e| {
-        let why = match e.errno() {
-            Some(libc::EINVAL) => "not offered to this domain, already bound, or closed",
-            Some(libc::ESRCH) => "the domain is gone",
-            Some(libc::EPERM) | Some(libc::EACCES) => "not permitted",
-            Some(libc::EBUSY) => "busy",
-            _ => "refused",
-        };
-        Failure::new(
-            Exit::BindRefused,
-            format!(
-                "cannot bind port {port} of {}: {why} ({})",
-                dom.describe(),
-                e.source
-            ),
-        )
-    })
+    let e = match ev.bind_interdomain(dom.id, port) {
+        Ok(local) => return Ok(local),
+        Err(e) => e,
+    };
+    let why = match e.errno() {
+        Some(libc::EINVAL) => why_invalid(ev, dom, port),
+        Some(libc::ESRCH) => "the domain is gone".to_string(),
+        Some(libc::EPERM) | Some(libc::EACCES) => "not permitted".to_string(),
+        Some(libc::EBUSY) => "busy".to_string(),
+        _ => "refused".to_string(),
+    };
+    Err(Failure::new(
+        Exit::BindRefused,
+        format!(
+            "cannot bind port {port} of {}: {why} ({})",
+            dom.describe(),
+            e.source
+        ),
+    ))
+}
+
+/// Why Xen refused a bind with EINVAL, from what it says about the port now.
+fn why_invalid<E: EventChannel>(ev: &mut E, dom: &Domain, port: u32) -> String {
+    match ev.remote_port_state(dom.id, port) {
+        Some(Ok(PortState::Interdomain {
+            remote,
+            remote_port,
+        })) => format!(
+            "it is already bound, by domain {remote} port {remote_port}; only one peer at a time (is another xenbell-dom0 running?)"
+        ),
+        Some(Ok(PortState::Unbound { remote })) => format!(
+            "it is offered to domain {remote}, not to us (the guest's remote= says who may bind it)"
+        ),
+        Some(Ok(PortState::Closed)) => {
+            "the domain has no such port open (closed; a stale --port or published port?)".to_string()
+        }
+        Some(Ok(other)) => format!("it is a {other} port, not one offered for binding"),
+        Some(Err(e)) if e.errno() == Some(libc::EINVAL) => {
+            "the domain has no such port (never allocated; a wrong --port?)".to_string()
+        }
+        _ => "not offered to this domain, already bound, or closed".to_string(),
+    }
 }
 
 /// Consumes the event Xen raises on a freshly bound local port (always, see
@@ -171,6 +199,41 @@ mod tests {
             "{}",
             f.message
         );
+    }
+
+    #[test]
+    fn refused_bind_says_why_from_the_port_state() {
+        let cases: [(Result<PortState, i32>, &str); 5] = [
+            (
+                Ok(PortState::Interdomain {
+                    remote: 0,
+                    remote_port: 18,
+                }),
+                "it is already bound, by domain 0 port 18; only one peer at a time",
+            ),
+            (
+                Ok(PortState::Unbound { remote: 3 }),
+                "it is offered to domain 3, not to us (the guest's remote= says who may bind it)",
+            ),
+            (Ok(PortState::Closed), "the domain has no such port open"),
+            (
+                Err(libc::EINVAL),
+                "the domain has no such port (never allocated",
+            ),
+            (
+                Ok(PortState::Virq(1)),
+                "it is a virq 1 port, not one offered",
+            ),
+        ];
+        for (state, why) in cases {
+            let mut ev = FakeEvtchn::new(Peer::Silent);
+            ev.refuse_bind = Some(libc::EINVAL);
+            ev.remote_state = Some(state);
+            let f = bind(&mut ev, &dom7(), 5).unwrap_err();
+            assert_eq!(f.exit, Exit::BindRefused);
+            let want = format!("cannot bind port 5 of domain 7 (xenbell): {why}");
+            assert!(f.message.starts_with(&want), "{}", f.message);
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! `/dev/xen/privcmd` hypercalls, used only by `status` to ask Xen about a
-//! port (EVTCHNOP_status): `include/uapi/xen/privcmd.h` and
+//! `/dev/xen/privcmd` hypercalls, used by `status` and to explain a refused
+//! bind, to ask Xen about a port (EVTCHNOP_status): `include/uapi/xen/privcmd.h` and
 //! `xen/include/public/event_channel.h`.
 
 use std::fmt;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::channel::EventChannel;
 use crate::cli::PingArgs;
 use crate::cmd::say;
-use crate::domain::{resolve, Domain};
+use crate::domain::{home, resolve, Domain};
 use crate::failure::{Exit, Failure};
 use crate::guest::{bind, drain_bind_event, event_failure, remote_port};
 use crate::progress::Progress;
@@ -42,7 +42,7 @@ pub fn run<E: EventChannel, T: Transport>(
     let _ = ev.unbind(local);
     match stopped {
         None => Ok(()),
-        Some(Stop::Timeout) => Err(no_answer(&dom, args.timeout)),
+        Some(Stop::Timeout) => Err(no_answer(xs, &dom, args.timeout)),
         Some(Stop::Failed(f)) => Err(f),
     }
 }
@@ -52,15 +52,22 @@ enum Stop {
     Failed(Failure),
 }
 
-fn no_answer(dom: &Domain, timeout: Duration) -> Failure {
-    Failure::new(
-        Exit::Timeout,
+/// A round went unanswered: say whether the guest is gone (its xenstore home
+/// was removed, as `xl destroy` does) or merely silent.
+fn no_answer<T: Transport>(xs: &mut Xenbus<T>, dom: &Domain, timeout: Duration) -> Failure {
+    let ms = timeout.as_millis();
+    let message = if matches!(xs.read_opt(&home(dom.id)), Ok(None)) {
         format!(
-            "no answer from domain {} within {} ms: guest gone or not serving?",
-            dom.id,
-            timeout.as_millis()
-        ),
-    )
+            "no answer from {} within {ms} ms: the domain is gone (destroyed?)",
+            dom.describe()
+        )
+    } else {
+        format!(
+            "no answer from domain {} within {ms} ms: guest gone or not serving?",
+            dom.id
+        )
+    };
+    Failure::new(Exit::Timeout, message)
 }
 
 /// Up to `n` rounds on `local`; the round-trip times in ns, and why it
@@ -175,6 +182,22 @@ mod tests {
         assert!(
             text.starts_with("domain 7 port 5: 3/10 rounds, rtt min"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn vanished_guest_is_called_gone() {
+        let mut xs = Xenbus::new(FakeStore::new().with_domain(3, "other"));
+        let dom = Domain {
+            id: 7,
+            name: Some("xenbell".into()),
+        };
+        assert_eq!(
+            no_answer(&mut xs, &dom, Duration::from_millis(1000)),
+            Failure::new(
+                Exit::Timeout,
+                "no answer from domain 7 (xenbell) within 1000 ms: the domain is gone (destroyed?)"
+            )
         );
     }
 

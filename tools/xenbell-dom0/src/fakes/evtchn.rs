@@ -5,6 +5,7 @@ use std::io;
 use std::time::Duration;
 
 use crate::channel::{EventChannel, OpError};
+use crate::privcmd::PortState;
 
 /// What the domain at the other end does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub struct FakeEvtchn {
     pub peer: Peer,
     /// Refuse `bind_interdomain` with this errno.
     pub refuse_bind: Option<i32>,
+    /// What Xen would say about the remote port (an errno for an error).
+    pub remote_state: Option<Result<PortState, i32>>,
     /// (local port, remote domain, remote port) of each interdomain bind.
     pub binds: Vec<(u32, u32, u32)>,
     /// (local port, remote domain) of each offered port.
@@ -45,6 +48,7 @@ impl FakeEvtchn {
         FakeEvtchn {
             peer,
             refuse_bind: None,
+            remote_state: None,
             binds: Vec::new(),
             offered: Vec::new(),
             unbound: Vec::new(),
@@ -148,6 +152,15 @@ impl EventChannel for FakeEvtchn {
                 Ok(None)
             }
         }
+    }
+
+    fn remote_port_state(&mut self, domain: u32, port: u32) -> Option<Result<PortState, OpError>> {
+        self.remote_state.map(|r| {
+            r.map_err(|errno| OpError {
+                op: format!("EVTCHNOP_status of domain {domain} port {port}"),
+                source: io::Error::from_raw_os_error(errno),
+            })
+        })
     }
 
     fn unmask(&mut self, port: u32) -> Result<(), OpError> {

@@ -1,0 +1,67 @@
+#!/bin/sh
+# testbed: dom0
+# timeout: 90
+#
+# bad-input: a bad kernel command line gives one clear error line naming the key and the
+# value, then a crash shutdown that Xen sees as a crash (on_crash="preserve" keeps the
+# domain, `xl list` state 'c'). (The dom0 tool's bad input: bad-input-tool.)
+#
+# How: four guests from xenbell.cfg with cmdline "colour=red", "rounds=abc",
+# "remote=<a domid that does not exist, 77 unless taken>" and "mode=nonsense", created
+# together. For each we wait until xl's monitor of the domain logs "Domain N has shut
+# down, reason code R" (/var/log/xen/xl-<name>.log), then check: R = 3 (SHUTDOWN_crash),
+# `xl list` state 'c', the guest's output (port-0xe9 lines and console log) holds exactly
+# one distinct ERROR line, and it is the expected one ("cmdline: unknown key 'colour'",
+# "cmdline: bad value 'abc' for key 'rounds'", "... for key 'remote': no domain 77
+# exists", "... 'nonsense' for key 'mode'"), plus "xenbell: shutdown reason=crash", no
+# "xenbell: ready", no PANIC/FATAL. Every guest is checked and every problem listed
+# before the one FAIL line.
+#
+# Could falsely pass: the error texts are matched by their leading parts, not whole.
+. /xenbell/testbed/scenario-lib.sh
+
+nodom=77
+while xl domname $nodom > /dev/null 2>&1; do nodom=$((nodom + 1000)); done
+mk() {  # NAME CMDLINE
+    sed -e "s/^name *=.*/name = \"$1\"/" -e "s/^cmdline *=.*/cmdline = \"$2\"/" \
+        /xenbell/xl-configs/xenbell.cfg > /tmp/$1.cfg
+    guest_create /tmp/$1.cfg
+}
+mk xenbell-bad-colour "colour=red"
+mk xenbell-bad-rounds "rounds=abc"
+mk xenbell-bad-remote "remote=$nodom"
+mk xenbell-bad-mode "mode=nonsense"
+
+problems=""
+problem() { echo "PROBLEM: $*"; problems="$problems${problems:+; }$*"; }
+reason() {  # NAME: the shutdown reason code xl's monitor saw (0 poweroff, 1 reboot, 3 crash)
+    sed -n 's/.*has shut down, reason code \([0-9]*\).*/\1/p' "/var/log/xen/xl-$1.log" 2>/dev/null | head -n 1
+}
+shut_down() { [ -n "$(reason "$1")" ]; }
+check_guest() {  # NAME EXPECTED-ERE
+    if ! tb_wait 30 shut_down "$1"; then
+        problem "$1: no shutdown within 30 s (state '$(guest_state "$1")')"
+        return
+    fi
+    r=$(reason "$1") st=$(guest_state "$1")
+    e=$(guest_output "$1" | grep -E "ERROR" | sed 's/^.*ERROR *//' | sort -u)
+    echo "$1: Xen shutdown reason code $r, xl list state '$st', error line: $e"
+    sed "s/^/  xl log: /" "/var/log/xen/xl-$1.log"
+    if [ "$r" != 3 ]; then
+        problem "$1: Xen saw shutdown reason code $r, not 3 (crash) (xl list state '$st')"
+    else
+        case "$st" in *c*) ;; *) problem "$1: not kept as crashed (xl list state '$st')" ;; esac
+    fi
+    [ "$(echo "$e" | wc -l)" = 1 ] || problem "$1: $(echo "$e" | wc -l) distinct ERROR lines"
+    echo "$e" | grep -Eq -e "$2" || problem "$1: error line '$e' does not match '$2'"
+    guest_has_line "$1" "xenbell: shutdown reason=crash" || problem "$1: no 'xenbell: shutdown reason=crash'"
+    guest_has_line "$1" "xenbell: ready" && problem "$1 said ready despite the bad command line"
+    guest_has_line "$1" "PANIC|FATAL" && problem "$1: a panic or fault, not a clean error"
+}
+check_guest xenbell-bad-colour "^cmdline: unknown key 'colour'"
+check_guest xenbell-bad-rounds "^cmdline: bad value 'abc' for key 'rounds'"
+check_guest xenbell-bad-remote "^cmdline: bad value '$nodom' for key 'remote': no domain $nodom exists"
+check_guest xenbell-bad-mode "^cmdline: bad value 'nonsense' for key 'mode'"
+[ -z "$problems" ] || fail "$problems"
+for g in colour rounds remote mode; do guest_destroy xenbell-bad-$g; done
+pass
