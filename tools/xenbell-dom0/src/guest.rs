@@ -4,7 +4,8 @@
 use std::time::{Duration, Instant};
 
 use crate::channel::{EventChannel, OpError};
-use crate::domain::{home, store_failure, Domain};
+use crate::cli::DomainSpec;
+use crate::domain::{home, resolve, store_failure, Domain};
 use crate::failure::{Exit, Failure};
 use crate::privcmd::PortState;
 use crate::xenbus::{Transport, Xenbus};
@@ -135,6 +136,31 @@ pub fn drain_bind_event<E: EventChannel>(
             None => return Ok(false),
         }
     }
+}
+
+/// A bound connection to a guest's published port.
+pub struct Connection {
+    pub dom: Domain,
+    /// The guest's port.
+    pub port: u32,
+    /// Our end.
+    pub local: u32,
+}
+
+/// What `ping`, `serve` and `flood` all start with: find the domain, its
+/// port (`port` or the published one), bind it and drain the bind event.
+pub fn connect<E: EventChannel, T: Transport>(
+    ev: &mut E,
+    xs: &mut Xenbus<T>,
+    domain: &DomainSpec,
+    port: Option<u32>,
+    timeout: Duration,
+) -> Result<Connection, Failure> {
+    let dom = resolve(xs, domain)?;
+    let port = remote_port(xs, &dom, port)?;
+    let local = bind(ev, &dom, port)?;
+    drain_bind_event(ev, local, timeout)?;
+    Ok(Connection { dom, port, local })
 }
 
 /// An event-channel operation failed after binding: the peer is gone or the

@@ -7,9 +7,9 @@ use std::time::Instant;
 use crate::channel::EventChannel;
 use crate::cli::FloodArgs;
 use crate::cmd::say;
-use crate::domain::resolve;
+
 use crate::failure::Failure;
-use crate::guest::{bind, drain_bind_event, event_failure, remote_port};
+use crate::guest::{connect, event_failure, Connection};
 use crate::progress::Progress;
 use crate::xenbus::{Transport, Xenbus};
 
@@ -20,10 +20,7 @@ pub fn run<E: EventChannel, T: Transport>(
     out: &mut dyn Write,
     progress: &mut Progress,
 ) -> Result<(), Failure> {
-    let dom = resolve(xs, &args.domain)?;
-    let port = remote_port(xs, &dom, args.port)?;
-    let local = bind(ev, &dom, port)?;
-    drain_bind_event(ev, local, args.timeout)?;
+    let Connection { dom, port, local } = connect(ev, xs, &args.domain, args.port, args.timeout)?;
     let start = Instant::now();
     let mut sent: u64 = 0;
     let mut error = None;

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use crate::channel::EventChannel;
 use crate::cli::PingArgs;
 use crate::cmd::say;
-use crate::domain::{home, resolve, Domain};
+use crate::domain::{home, Domain};
 use crate::failure::{Exit, Failure};
-use crate::guest::{bind, drain_bind_event, event_failure, remote_port};
+use crate::guest::{connect, event_failure, Connection};
 use crate::progress::Progress;
 use crate::stats::Summary;
 use crate::xenbus::{Transport, Xenbus};
@@ -22,10 +22,7 @@ pub fn run<E: EventChannel, T: Transport>(
     out: &mut dyn Write,
     progress: &mut Progress,
 ) -> Result<(), Failure> {
-    let dom = resolve(xs, &args.domain)?;
-    let port = remote_port(xs, &dom, args.port)?;
-    let local = bind(ev, &dom, port)?;
-    drain_bind_event(ev, local, args.timeout)?;
+    let Connection { dom, port, local } = connect(ev, xs, &args.domain, args.port, args.timeout)?;
     let start = Instant::now();
     let (samples, stopped) = rounds(ev, local, args.rounds, args.timeout, progress);
     let elapsed = start.elapsed();

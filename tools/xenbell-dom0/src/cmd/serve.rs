@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use crate::channel::EventChannel;
 use crate::cli::ServeArgs;
 use crate::cmd::say;
-use crate::domain::resolve;
+
 use crate::failure::{Exit, Failure};
-use crate::guest::{bind, drain_bind_event, event_failure, remote_port, state};
+use crate::guest::{connect, event_failure, state, Connection};
 use crate::progress::Progress;
 use crate::xenbus::{Transport, Xenbus};
 
@@ -24,10 +24,7 @@ pub fn run<E: EventChannel, T: Transport>(
     out: &mut dyn Write,
     progress: &mut Progress,
 ) -> Result<(), Failure> {
-    let dom = resolve(xs, &args.domain)?;
-    let port = remote_port(xs, &dom, args.port)?;
-    let local = bind(ev, &dom, port)?;
-    drain_bind_event(ev, local, args.timeout)?;
+    let Connection { dom, port, local } = connect(ev, xs, &args.domain, args.port, args.timeout)?;
     progress.note(&format!(
         "serving {} port {port} (local port {local})",
         dom.describe()
