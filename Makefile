@@ -66,3 +66,4 @@ clean:
 	$(CARGO) clean
 
 -include tools/testbed/testbed.mk
+-include tools/bench/bench.mk

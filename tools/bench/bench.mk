@@ -1,0 +1,16 @@
+# make bench: xenbell against a Linux PVH guest in the test bed (round trip, boot), its
+# footprint (stripped image, smallest memory=) and the event decoder's cost on the host
+# (criterion). Writes target/bench/report.json, report.md and SVG pictures beside them.
+# Included by the top-level Makefile; see tools/bench/README-section.md.
+#
+#   make bench                      everything (~2.5 min here, plus any wait for the test bed)
+#   make bench BENCH_ARGS=--quick   fewer runs, for trying it out
+#   BENCH_ARGS: --quick, --skip-decoder, --skip-testbed (reuse the last raw data), --verbose
+
+BENCH_PY   ?= python3
+BENCH_ARGS ?=
+
+.PHONY: bench
+
+bench: deps kernel dom0
+	$(BENCH_PY) tools/bench/bench.py --cargo "$(CARGO)" $(BENCH_ARGS)

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""make bench: xenbell against a Linux PVH guest (round trip, boot), its footprint
+(image size, smallest memory=) and the event decoder's cost on the host.
+Writes target/bench/report.json, report.md and the SVG pictures beside them.
+
+    bench.py [--quick] [--skip-decoder] [--skip-testbed] [--verbose]
+
+Steps (each prints one progress line):
+  1. build bench-probe (tools/bench/probe, static, like the dom0 tool)
+  2. decoder: `cargo bench -p decoder-bench` (criterion), results from target/criterion/
+  3. test bed: the Linux guest's initramfs (guest_initramfs.py), then ONE boot of the test
+     bed (tools/testbed: the `testbed` job, run in-process) with dom0/bench.sh; its files
+     are copied to target/bench/raw/ while the test bed's lock is still held
+  4. footprint: `strip -o` a copy of target/xenbell.elf
+  5. report (report.py, svg.py)
+--skip-testbed / --skip-decoder reuse the last run's target/bench/raw/ or criterion results.
+--quick: fewer runs (1 boot each, 2 batches of 200 rounds, memory= 32, 2, 1, 0), for trying it out.
+Python 3 standard library only. Called by tools/bench/bench.mk; see README-section.md.
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.dont_write_bytecode = True
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+sys.path.insert(0, str(BENCH_DIR.parent / "testbed"))
+
+import guest_initramfs  # noqa: E402
+import report  # noqa: E402
+from tb import assets as tb_assets  # noqa: E402
+from tb import script as tb_script  # noqa: E402
+from tb.paths import Paths  # noqa: E402
+from tb.ui import TestbedError, err, say  # noqa: E402
+from tb.workdirs import command_lock  # noqa: E402
+
+PARAMS = {"BOOTS": 3, "BATCHES": 5, "ROUNDS": 1000, "SAMPLE_BATCHES": 5, "VBATCHES": 3,
+          "MEMS": "32 16 8 6 4 2 1 0"}
+QUICK = {"BOOTS": 1, "BATCHES": 2, "ROUNDS": 200, "SAMPLE_BATCHES": 1, "VBATCHES": 1,
+         "MEMS": "32 2 1 0"}
+TESTBED_TIMEOUT = 480   # s for dom0/bench.sh (measured: ~3 min with the defaults)
+PROBE_REL = "target/dom0/x86_64-unknown-linux-gnu/release/bench-probe"
+
+
+class LoadSampler(threading.Thread):
+    """The host's 1-minute load average every 2 s, tagged with the step running. This
+    machine has 2 cores, QEMU (TCG) keeps one busy; anything else running at the same time
+    (another session's build or fuzzer) slows the emulated machine, and with it every
+    absolute time. Ratios from alternating batches are what survives that."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.step = "start"
+        self.samples: dict[str, list[float]] = {}
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.wait(2.0):
+            self.samples.setdefault(self.step, []).append(os.getloadavg()[0])
+
+    def stop(self) -> dict:
+        self._stop.set()
+        return {k: {"max": max(v), "mean": round(sum(v) / len(v), 2), "n": len(v)}
+                for k, v in self.samples.items() if v}
+
+
+def run(cmd: list[str], env: dict | None = None) -> None:
+    print("+ " + " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, env={**os.environ, **(env or {})})
+
+
+def build_probe(root: Path, cargo: str) -> Path:
+    run([cargo, "build", "--release", "-p", "bench-probe", "--target-dir", "target/dom0",
+         "--target", "x86_64-unknown-linux-gnu"], {"RUSTFLAGS": "-C target-feature=+crt-static"})
+    return root / PROBE_REL
+
+
+def criterion_dir(root: Path) -> Path:
+    return Path(os.environ.get("CARGO_TARGET_DIR", root / "target")) / "criterion"
+
+
+def run_decoder(root: Path, cargo: str) -> None:
+    crit = criterion_dir(root)
+    for n in report.DECODER_CASES:   # no stale numbers if the run fails half-way
+        shutil.rmtree(crit / f"pending_{n}", ignore_errors=True)
+    run([cargo, "bench", "-p", "decoder-bench", "--bench", "decoder"])
+
+
+def run_testbed(paths: Paths, out: Path, params: dict, probe: Path, verbose: bool) -> int:
+    kernel = paths.root / "target" / "xenbell.elf"
+    dom0_tool = paths.root / "target" / "xenbell-dom0"
+    for f in (kernel, dom0_tool, probe):
+        if not f.is_file():
+            raise TestbedError(f"{f} not found (make kernel dom0)")
+    assets = tb_assets.prepare(paths)
+    work = out / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    guest = guest_initramfs.build(paths, assets, dom0_tool, work / "bench-guest.cpio.gz")
+    say(f"Linux guest initramfs {guest} ({guest.stat().st_size / 1e6:.1f} MB)")
+    vmlinuz = paths.cache / "boot" / "vmlinuz"
+    env = work / "bench.env"
+    env.write_text("".join(f"{k}='{v}'\n" for k, v in params.items()))
+    files = [vmlinuz, guest, probe, env]
+    raw = out / "raw"
+    with command_lock(paths):
+        status = tb_script.run(paths, kernel, dom0_tool, BENCH_DIR / "dom0" / "bench.sh", files,
+                               TESTBED_TIMEOUT, verbose)
+        # Still under the lock: the next test-bed command empties logs/.
+        shutil.rmtree(raw, ignore_errors=True)
+        if paths.logs.is_dir():
+            shutil.copytree(paths.logs, raw)
+        raw.mkdir(parents=True, exist_ok=True)
+        serial = paths.serial_log("testbed")
+        if serial.exists():
+            shutil.copy2(serial, raw / "serial.log")
+    (raw / "status.txt").write_text(f"{status}\n")
+    return status
+
+
+def strip_image(root: Path, out: Path) -> Path:
+    elf = root / "target" / "xenbell.elf"
+    stripped = out / "xenbell.stripped.elf"
+    run(["strip", "-o", str(stripped), str(elf)])
+    return stripped
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="bench.py", description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="fewer runs, for trying it out")
+    p.add_argument("--skip-decoder", action="store_true")
+    p.add_argument("--skip-testbed", action="store_true")
+    p.add_argument("--verbose", "-v", action="store_true", help="every serial line too")
+    p.add_argument("--cargo", default=os.environ.get("CARGO", "cargo"))
+    a = p.parse_args(argv)
+    paths = Paths()
+    root = paths.root
+    out = root / "target" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    params = dict(QUICK if a.quick else PARAMS)
+    t0 = time.monotonic()
+    timings = {}
+    load = LoadSampler()
+    load.start()
+
+    def step(name, fn, *args):
+        t = time.monotonic()
+        load.step = name
+        say(f"bench: {name}")
+        r = fn(*args)
+        timings[name] = round(time.monotonic() - t, 1)
+        return r
+
+    probe = step("build bench-probe", build_probe, root, a.cargo)
+    if not a.skip_decoder:
+        step("decoder (criterion)", run_decoder, root, a.cargo)
+    status = None
+    if not a.skip_testbed:
+        status = step("test bed", run_testbed, paths, out, params, probe, a.verbose)
+        if status != 0:
+            err(f"the test-bed part exited with status {status}; the report shows what it got")
+    stripped = step("footprint", strip_image, root, out)
+    host_load = load.stop()
+    rep = step("report", report.write, root, out, stripped, criterion_dir(root),
+               {"wall_s": timings, "params": params, "quick": a.quick,
+                "host_load_1min": host_load, "host_cpus": os.cpu_count()})
+    say(f"bench: done in {time.monotonic() - t0:.0f} s: {out / 'report.json'}, {out / 'report.md'}")
+    print(report.summary(rep), flush=True)
+    return 0 if status in (None, 0) and rep.get("complete") else 1
+
+
+def _terminate(signum, _frame):
+    err(f"terminated by signal {signum}; stopping QEMU")
+    raise SystemExit(128 + signum)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except TestbedError as e:
+        err(str(e))
+        sys.exit(125)
+    except subprocess.CalledProcessError as e:
+        err(f"{' '.join(e.cmd)} exited with {e.returncode}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err("interrupted; QEMU stopped")
+        sys.exit(130)
