@@ -1,7 +1,9 @@
 //! mode=lead: we ping, the peer (`xenbell-dom0 serve`) answers; we time each
-//! round trip with Xen's clock and print the percentiles.
+//! round trip with Xen's clock and print the percentiles. The round trips go
+//! into a fixed-size histogram (crate latency, within 1 % of exact), so any
+//! number of rounds fits in a few MiB of guest memory.
 
-use alloc::vec::Vec;
+use latency::Histogram;
 
 use super::peer::Peer;
 use super::{publish_state, received, PORT};
@@ -35,10 +37,10 @@ pub fn run(peer: &mut Peer, rounds: u32) {
         }
         log::warn!("lead: the peer is bound but does not answer; waiting");
     }
-    let mut rtts: Vec<u64> = Vec::with_capacity(rounds as usize);
+    let mut rtts = alloc::boxed::Box::new(Histogram::new());
     for i in 0..rounds {
         match ping(ROUND_TIMEOUT_NS) {
-            Some(rtt) => rtts.push(rtt),
+            Some(rtt) => rtts.record(rtt),
             None => {
                 log::warn!("lead: round {i} unanswered within {} ms", ROUND_TIMEOUT_NS / 1_000_000);
                 if !peer.track() {
@@ -48,10 +50,9 @@ pub fn run(peer: &mut Peer, rounds: u32) {
             }
         }
     }
-    rtts.sort_unstable();
-    let pct = |p: usize| rtts.get((rtts.len() * p / 100).min(rtts.len().saturating_sub(1))).copied().unwrap_or(0);
-    log::info!("xenbell: done rounds={} ok={} rtt_ns p50={} p99={}", rounds, rtts.len(), pct(50), pct(99));
-    if let (Some(min), Some(max)) = (rtts.first(), rtts.last()) {
+    let pct = |p| rtts.percentile(p).unwrap_or(0);
+    log::info!("xenbell: done rounds={} ok={} rtt_ns p50={} p99={}", rounds, rtts.count(), pct(50), pct(99));
+    if let (Some(min), Some(max)) = (rtts.min(), rtts.max()) {
         log::info!("lead: rtt_ns min={min} max={max}");
     }
     publish_state("done");

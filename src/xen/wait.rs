@@ -41,8 +41,14 @@ pub fn arm_timer(deadline_ns: u64) -> Result<(), XenError> {
 /// Waits until `cond()` holds (true) or `timeout_ns` passes (false).
 /// `cond` is evaluated with interrupts off, so a wake-up cannot slip in
 /// between the check and the halt.
+///
+/// The clock is read only when VIRQ_TIMER fired, not on every wake-up: under
+/// Xen's default TSC mode each RDTSC traps, and a serving guest wakes for
+/// every ping. A timer event that is not ours (armed earlier, or fired
+/// early) is recognised by the clock and the timer armed again.
 pub fn wait_until(timeout_ns: Option<u64>, cond: impl Fn() -> bool) -> bool {
     let deadline = timeout_ns.map(|t| time::system_time_ns().saturating_add(t));
+    let mut seen = timer_fired();
     if let Some(d) = deadline {
         if let Err(e) = arm_timer(d) {
             log::warn!("wait: {e}");
@@ -54,9 +60,16 @@ pub fn wait_until(timeout_ns: Option<u64>, cond: impl Fn() -> bool) -> bool {
             cpu::irq_enable();
             return true;
         }
-        if deadline.is_some_and(|d| time::system_time_ns() >= d) {
-            cpu::irq_enable();
-            return false;
+        if let Some(d) = deadline {
+            let fired = timer_fired();
+            if fired != seen {
+                seen = fired;
+                if time::system_time_ns() >= d {
+                    cpu::irq_enable();
+                    return false;
+                }
+                let _ = arm_timer(d);
+            }
         }
         // sti; hlt: an upcall pending at the sti is taken after the hlt starts.
         cpu::idle();
