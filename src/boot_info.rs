@@ -126,13 +126,20 @@ impl BootInfo {
             .map(|e| Range::new(e.addr, e.addr.saturating_add(e.size)))
     }
 
+    /// One summary line at info; the entries themselves at debug (each log
+    /// line costs boot time under Xen).
     pub fn log_memory_map(&self) {
-        log::info!("memory map ({} entries, start_info v{} at {:#x}):", self.memmap_len, self.start_info.version, self.start_info_paddr);
-        for e in self.memmap() {
-            log::info!("  {:#012x}-{:#012x} {:>8} KiB {}", e.addr, e.addr.saturating_add(e.size), e.size / 1024, type_name(e.type_));
-        }
         let total: u64 = self.ram().map(|r| r.len()).sum();
-        log::info!("  RAM total {} KiB", total / 1024);
+        log::info!(
+            "memory map: {} entries, RAM total {} KiB (start_info v{} at {:#x})",
+            self.memmap_len,
+            total / 1024,
+            self.start_info.version,
+            self.start_info_paddr
+        );
+        for e in self.memmap() {
+            log::debug!("  {:#012x}-{:#012x} {:>8} KiB {}", e.addr, e.addr.saturating_add(e.size), e.size / 1024, type_name(e.type_));
+        }
     }
 
     /// The largest free RAM range: RAM minus low memory and the image (with

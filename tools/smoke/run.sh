@@ -34,7 +34,7 @@ case_() {
 }
 
 case_ boot 64 "" 33 \
-    'INFO  xenbell: booting version=' 'memory map \([0-9]+ entries' 'RAM total [0-9]+ KiB' \
+    'INFO  xenbell: booting version=' 'memory map: [0-9]+ entries' 'RAM total [0-9]+ KiB' \
     'heap: check ok' 'not running on Xen' 'xenbell: shutdown reason=poweroff'
 case_ boot-above-4g 5G "log=debug" 33 '0x0100000000-0x0180000000 +[0-9]+ KiB RAM' 'heap: check ok'
 case_ fault 64 "selftest=fault" 35 \
