@@ -32,6 +32,7 @@ macro_rules! assert_layout {
 }
 
 pub mod console;
+pub mod cpuid;
 pub mod errno;
 pub mod evtchn;
 pub mod hvm;

@@ -20,6 +20,7 @@ mod support;
 
 use support::{konst, layout, Check};
 use xen_abi::console::*;
+use xen_abi::cpuid::*;
 use xen_abi::evtchn::*;
 use xen_abi::hvm::*;
 use xen_abi::hypercall::*;
@@ -65,6 +66,8 @@ fn table() -> Vec<Check> {
         konst!(XENFEAT_pae_pgdir_above_4gb), konst!(XENFEAT_mmu_pt_update_preserve_ad),
         konst!(XENFEAT_highmem_assist), konst!(XENFEAT_gnttab_map_avail_bits),
         konst!(XENFEAT_hvm_callback_vector), konst!(XENFEAT_hvm_safe_pvclock),
+        konst!(XEN_HVM_CPUID_APIC_ACCESS_VIRT), konst!(XEN_HVM_CPUID_X2APIC_VIRT),
+        konst!(XEN_HVM_CPUID_UPCALL_VECTOR),
         konst!(XENFEAT_hvm_pirqs), konst!(XENFEAT_dom0),
         konst!(XENFEAT_memory_op_vnode_supported), konst!(XENFEAT_ARM_SMCCC_supported),
         konst!(XENFEAT_linux_rsdp_unrestricted), konst!(XENFEAT_not_direct_mapped),

@@ -21,6 +21,7 @@ pub const HEADERS: &[&str] = &[
     "xen/hvm/hvm_op.h",
     "xen/hvm/params.h",
     "xen/arch-x86/hvm/start_info.h",
+    "xen/arch-x86/cpuid.h",
     "xen/elfnote.h",
     "xen/io/console.h",
     "xen/io/xs_wire.h",
