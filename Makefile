@@ -67,3 +67,4 @@ clean:
 
 -include tools/testbed/testbed.mk
 -include tools/bench/bench.mk
+-include tools/fuzz/fuzz.mk

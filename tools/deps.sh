@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
     rustc-web cargo-web rust-web-src   # kernel: Debian rustc 1.96 + library source (-Zbuild-std)
     binutils gcc libc6-dev              # GNU ld links the kernel; static glibc for the dom0 tool
+    g++                                 # libFuzzer (cargo-fuzz targets, make fuzz)
     qemu-system-x86                     # smoke boots and the Xen test bed
     cpio gzip                           # the test bed's dom0 initramfs
     libxen-dev linux-libc-dev           # real Xen headers, to test our ABI layouts against

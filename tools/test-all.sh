@@ -4,6 +4,7 @@
 #   host   cargo test (the default members: crates/ and the dom0 tool) (ABI vs. real headers, decoder, parsers, dom0 tool)
 #   lint   clippy, warnings as errors, undocumented unsafe denied (no count:
 #          a failure is counted as one failed suite)
+#   fuzz   every cargo-fuzz target for a few seconds (tools/fuzz/run.sh)
 #   smoke  the kernel under plain QEMU (tools/smoke/run.sh)
 #   e2e    the Xen test bed scenarios (tools/testbed, `make e2e`)
 set -uo pipefail
@@ -32,6 +33,8 @@ suite() {
 suite host make --no-print-directory host-test
 count target/test-host.log '^test result: '
 suite lint make --no-print-directory lint
+suite fuzz make --no-print-directory fuzz-short
+count target/test-fuzz.log '^fuzz: [0-9]+ passed, [0-9]+ failed$'
 suite smoke make --no-print-directory smoke
 count target/test-smoke.log '^smoke: [0-9]+ passed, [0-9]+ failed$'
 if grep -q '^e2e:' tools/testbed/testbed.mk 2>/dev/null; then

@@ -75,7 +75,13 @@ fn write_ring(r: &mut Ring, mut bytes: &[u8]) {
     while !bytes.is_empty() {
         let n = match r.producer.write(&mut r.out, bytes) {
             Ok(n) => n,
-            Err(_) => return, // a corrupt ring: nothing sane to write into
+            Err(_) => {
+                // A corrupt ring (the backend wrote nonsense counters):
+                // nothing sane to write into. Counted, reported when the
+                // ring is sane again.
+                DROPPED.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                return;
+            }
         };
         if n > 0 {
             bytes = &bytes[n..];

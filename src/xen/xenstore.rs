@@ -137,12 +137,24 @@ impl Client {
 
     /// Reads the response ring: queues watch events, returns the reply to
     /// `req_id` (its payload appended to `out`). Without a deadline it
-    /// returns Timeout as soon as the ring is empty.
+    /// returns Timeout as soon as the ring is empty, or after one ring's
+    /// worth of reads: a xenstored that never stops talking cannot keep us
+    /// here, with or without a deadline.
     fn receive(&mut self, req_id: u32, out: &mut Vec<u8>, deadline: Option<u64>) -> Result<MsgType, XsErrorKind> {
         let mut buf = [0u8; 256];
         let mut pending = core::mem::take(&mut self.leftover);
+        let mut reads_left = XENSTORE_RING_SIZE / buf.len();
         loop {
             let seen = STORE_EVENTS.load(Ordering::Acquire);
+            let expired = match deadline {
+                Some(d) => time::system_time_ns() >= d,
+                None => reads_left == 0,
+            };
+            if expired {
+                self.leftover.extend_from_slice(&pending);
+                return Err(XsErrorKind::Timeout);
+            }
+            reads_left = reads_left.saturating_sub(1);
             let n = if pending.is_empty() {
                 let n = self.consumer.read(&mut self.rsp, &mut buf).map_err(XsErrorKind::Ring)?;
                 if n > 0 {

@@ -468,8 +468,9 @@ def markdown(rep: dict) -> str:
               f"{fx(v['vs_xenbell_p50'], 3)} | {fx(v['vs_linux_p50'], 3)} | "
               f"{v['rounds_ok']}/{v['rounds_requested']} |")
         a("")
-        a("xenbell's default is `upcall=auto`, which takes the per-vCPU vector where Xen advertises "
-          "it (it does here). `tsc_mode=native` is what the Linux guest runs with (it must, under "
+        a("xenbell's default is `upcall=auto`, which takes the per-vCPU vector only where Xen "
+          "advertises it and the APIC is virtualised in hardware, else the callback vector (as "
+          "here, under TCG). `tsc_mode=native` is what the Linux guest runs with (it must, under "
           "TCG). `dom0-loopback`: `xenbell-dom0 offer` and `ping` both in dom0, no guest at all: "
           "the floor of dom0's own side of a round trip. Every idle xenbell looks at xenstore "
           "every 100 ms (app/peer.rs, TICK_NS), so with four of them up the p99s here are higher "
@@ -578,26 +579,25 @@ def analysis(rep: dict) -> list[str]:
             f"vCPU and back, the upcall, its answer), the Linux guest {us(vlx - floor)} (the same "
             f"plus its kernel's event-channel driver and waking a user process). For a ratio of "
             f"0.5 xenbell's part would have to be at most {us(vlx / 2 - floor)}.")
-    cb = v.get("xenbell-callback", {})
+    pc = v.get("xenbell-percpu", {})
     ts = v.get("xenbell-tsc-native", {})
-    both = v.get("xenbell-callback-tsc-native", {})
-    if cb.get("vs_xenbell_p50") and cb.get("vs_linux_p50"):
+    both = v.get("xenbell-percpu-tsc-native", {})
+    if pc.get("vs_xenbell_p50") and pc.get("vs_linux_p50"):
         out.append(
-            f"Upcall delivery matters: with `upcall=callback` (HVM_PARAM_CALLBACK_IRQ) xenbell's p50 "
-            f"is {us(cb['p50_ns'])}, {(1 - cb['vs_xenbell_p50']) * 100:.0f}% below the default, the "
-            f"per-vCPU vector ({rtt['xenbell'].get('upcall') or 'auto'}), which goes through Xen's "
+            f"Upcall delivery matters: with `upcall=percpu` (HVMOP_set_evtchn_upcall_vector) "
+            f"xenbell's p50 is {us(pc['p50_ns'])}, {(pc['vs_xenbell_p50'] - 1) * 100:+.0f}% against "
+            f"the default ({rtt['xenbell'].get('upcall') or 'auto'}): that vector goes through Xen's "
             f"emulated local APIC and makes xenbell write the APIC's EOI register after every "
-            f"upcall: one more exit to Xen per event, and exits are what is expensive under TCG. "
-            f"Ratio to Linux with callback: {cb['vs_linux_p50']:.3f}.")
+            f"upcall, one more exit to Xen per event, and exits are what is expensive under TCG. "
+            f"Ratio to Linux with percpu: {pc['vs_linux_p50']:.3f}.")
     if ts.get("vs_xenbell_p50") and ts.get("vs_linux_p50"):
         s = (f"`tsc_mode=\"native\"` (what the Linux guest has to run with here) gives xenbell "
              f"{us(ts['p50_ns'])}, {(1 - ts['vs_xenbell_p50']) * 100:.0f}% below its default TSC mode, "
-             f"where Xen traps RDTSC: xenbell's wait loop reads Xen's clock (RDTSC) after every "
-             f"wake-up (xen/wait.rs).")
+             f"where Xen traps RDTSC (xenbell reads the clock per round trip only where it must: "
+             f"waits read it only when their timer fired, xen/wait.rs).")
         if both.get("vs_linux_p50"):
             s += (f" Both together: {us(both['p50_ns'])}, ratio to Linux {both['vs_linux_p50']:.3f}.")
-        s += (" These are configuration choices (kernel command line, xl config); the kernel "
-              "was not changed.")
+        s += (" These are configuration choices (kernel command line, xl config).")
         out.append(s)
     xbm, lxm, e2r = boot["xenbell_ms"], boot["linux_ms"], boot["xenbell_entry_to_ready_us"]
     if xbm and lxm:

@@ -124,10 +124,10 @@ done
 LINUX=lx-boot-$BOOTS
 
 # ---- 2. rtt: xenbell vs Linux, alternating batches --------------------------------------
-# 2a: only xenbell (the project's xl-configs/xenbell.cfg; upcall=auto picks the per-vCPU
-# vector here) and the Linux guest run; BATCHES batches, each pings one, then the other,
+# 2a: only xenbell (the project's xl-configs/xenbell.cfg; upcall=auto picks the callback
+# vector here: the APIC is not hardware-virtualised under TCG) and the Linux guest run; BATCHES batches, each pings one, then the other,
 # then keeps every round of both (bench-probe samples) for the pictures.
-# 2b: the variants join: xenbell with upcall=callback, with tsc_mode="native" (as the
+# 2b: the variants join: xenbell with upcall=percpu, with tsc_mode="native" (as the
 # Linux guest must have), with both, and dom0 talking to itself (`offer` and `ping` both
 # in dom0: no guest at all, the floor of dom0's side). VBATCHES batches ping all of them,
 # xenbell and Linux included, in turn. (Kept apart from 2a because every idle xenbell
@@ -153,9 +153,9 @@ PEERS="xenbell:xenbell linux:$LINUX"
 up() {  # LABEL CFG NAME: start a peer, add it to PEERS
     boot_run "$1" 1 "$2" "$3" 60000 && PEERS="$PEERS $1:$3"
 }
-up xenbell-callback "$(xb_cfg xb-callback 32 'log=info upcall=callback')" xb-callback
+up xenbell-percpu "$(xb_cfg xb-percpu 32 'log=info upcall=percpu')" xb-percpu
 up xenbell-tsc-native "$(xb_cfg xb-tsc 32 log=info 'tsc_mode = "native"')" xb-tsc
-up xenbell-callback-tsc-native "$(xb_cfg xb-cbtsc 32 'log=info upcall=callback' 'tsc_mode = "native"')" xb-cbtsc
+up xenbell-percpu-tsc-native "$(xb_cfg xb-pctsc 32 'log=info upcall=percpu' 'tsc_mode = "native"')" xb-pctsc
 $DOM0_TOOL offer --remote 0 > $OUT/dom0-offer.txt 2>&1 &
 offer=$!
 if tb_wait 10 sh -c '[ "$(xenstore-read /local/domain/0/data/xenbell/state)" = ready ]'; then
@@ -172,7 +172,7 @@ while [ $b -le $VBATCHES ]; do
     b=$((b + 1))
 done
 kill $offer 2> /dev/null; wait $offer 2> /dev/null
-destroy $LINUX xenbell xb-callback xb-tsc xb-cbtsc
+destroy $LINUX xenbell xb-percpu xb-tsc xb-pctsc
 
 # ---- 3. memory: the smallest memory= that boots and answers ----------------------------
 echo "bench: phase memory ($(now) s)"
