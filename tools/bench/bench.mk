@@ -1,7 +1,7 @@
 # make bench: xenbell against a Linux PVH guest in the test bed (round trip, boot), its
 # footprint (stripped image, smallest memory=) and the event decoder's cost on the host
 # (criterion). Writes target/bench/report.json, report.md and SVG pictures beside them.
-# Included by the top-level Makefile; see tools/bench/README-section.md.
+# Included by the top-level Makefile; README.md ("Benchmarks") describes the method and figures.
 #
 #   make bench                      everything (~2.5 min here, plus any wait for the test bed)
 #   make bench BENCH_ARGS=--quick   fewer runs, for trying it out
