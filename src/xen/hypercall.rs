@@ -114,12 +114,10 @@ hypercall2!(/// `HYPERVISOR_memory_op`
 hypercall2!(/// `HYPERVISOR_xen_version`
     xen_version, nr::HYPERVISOR_xen_version);
 
-/// `HYPERVISOR_vcpu_op(cmd, vcpu, arg)`. Unused so far (one vCPU, whose
-/// vcpu_info lives in shared_info): the entry for VCPUOP_register_vcpu_info.
+/// `HYPERVISOR_vcpu_op(cmd, vcpu, arg)`.
 ///
 /// # Safety
 /// `arg` must point to the structure `cmd` expects, valid for the call.
-#[allow(dead_code)]
 pub unsafe fn vcpu_op(cmd: u32, vcpu: u32, arg: u64) -> i64 {
     // SAFETY: forwarded from the caller.
     unsafe { raw::call3(nr::HYPERVISOR_vcpu_op, cmd as u64, vcpu as u64, arg) }

@@ -7,6 +7,7 @@
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use spin::Once;
+use xen_abi::vcpu::{VcpuSetPeriodicTimer, VCPUOP_set_periodic_timer};
 use xen_abi::xen::VIRQ_TIMER;
 use xen_abi::Port;
 
@@ -20,11 +21,22 @@ fn on_timer(_: Port) {
     TIMER_FIRED.fetch_add(1, Ordering::Relaxed);
 }
 
-/// Binds VIRQ_TIMER on vCPU 0 (kept for the life of the kernel).
+/// Period of the backstop timer (see [`init`]).
+pub const BACKSTOP_NS: u64 = 100_000_000;
+
+/// Binds VIRQ_TIMER on vCPU 0 (kept for the life of the kernel) and starts
+/// a periodic timer as a backstop: in the test bed a guest was once seen
+/// halted for good after a flood, its one-shot timer never firing again.
+/// With a periodic VIRQ_TIMER every [`BACKSTOP_NS`] a wait ends at most
+/// that late even if a one-shot event is lost.
 pub fn init() -> Result<Port, XenError> {
     let port = evtchn::bind_virq(VIRQ_TIMER, 0)?;
     events::bind_handler(port, on_timer);
     TIMER_PORT.call_once(|| port);
+    let mut periodic = VcpuSetPeriodicTimer { period_ns: BACKSTOP_NS };
+    // SAFETY: the argument is a vcpu_set_periodic_timer that outlives the call.
+    let ret = unsafe { hypercall::vcpu_op(VCPUOP_set_periodic_timer, 0, &mut periodic as *mut _ as u64) };
+    XenError::check("VCPUOP_set_periodic_timer", ret)?;
     Ok(port)
 }
 
@@ -42,10 +54,10 @@ pub fn arm_timer(deadline_ns: u64) -> Result<(), XenError> {
 /// `cond` is evaluated with interrupts off, so a wake-up cannot slip in
 /// between the check and the halt.
 ///
-/// The clock is read only when VIRQ_TIMER fired, not on every wake-up: under
-/// Xen's default TSC mode each RDTSC traps, and a serving guest wakes for
-/// every ping. A timer event that is not ours (armed earlier, or fired
-/// early) is recognised by the clock and the timer armed again.
+/// The deadline is checked against the clock after every wake-up. The
+/// one-shot timer is armed for it (and armed again whenever a timer event
+/// came without the deadline being reached: one timer serves every wait);
+/// the periodic backstop of [`init`] bounds the wait even if that fails.
 pub fn wait_until(timeout_ns: Option<u64>, cond: impl Fn() -> bool) -> bool {
     let deadline = timeout_ns.map(|t| time::system_time_ns().saturating_add(t));
     let mut seen = timer_fired();
@@ -61,13 +73,13 @@ pub fn wait_until(timeout_ns: Option<u64>, cond: impl Fn() -> bool) -> bool {
             return true;
         }
         if let Some(d) = deadline {
+            if time::system_time_ns() >= d {
+                cpu::irq_enable();
+                return false;
+            }
             let fired = timer_fired();
             if fired != seen {
                 seen = fired;
-                if time::system_time_ns() >= d {
-                    cpu::irq_enable();
-                    return false;
-                }
                 let _ = arm_timer(d);
             }
         }

@@ -91,19 +91,6 @@ pub mod port {
         unsafe { Port::<u8>::new(port).read() }
     }
 
-    /// `rep outsb`: every byte of `bytes` to `port`, in one instruction.
-    ///
-    /// # Safety
-    /// As [`outb`].
-    pub unsafe fn outsb(port: u16, bytes: &[u8]) {
-        // SAFETY: rsi/rcx describe the slice (DF is clear: the ABI keeps it
-        // so); forwarded device contract from the caller.
-        unsafe {
-            core::arch::asm!("rep outsb", in("dx") port, inout("rsi") bytes.as_ptr() => _,
-                             inout("rcx") bytes.len() => _, options(nostack, preserves_flags, readonly))
-        }
-    }
-
     /// # Safety
     /// As [`outb`].
     pub unsafe fn outl(port: u16, value: u32) {
