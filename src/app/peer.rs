@@ -2,11 +2,14 @@
 //! interdomain = a peer has bound it; unbound = nobody (again).
 //!
 //! Xen tells the unbound side nothing when a peer binds or closes, so we
-//! look every [`TICK_NS`] (and after every wake-up).
+//! look every [`TICK_NS`], and at once when an event arrives while nobody
+//! is connected: a peer's first ping proves it is there, and a short
+//! session (50 rounds take ~35 ms under TCG) would otherwise fall between
+//! two looks and never be reported.
 
 use xen_abi::Port;
 
-use super::{publish_state, reset_session, session};
+use super::{publish_state, received, reset_session, session};
 use crate::xen::evtchn::{self, Status};
 use crate::xen::wait;
 
@@ -64,9 +67,11 @@ impl Peer {
         self.connected()
     }
 
-    /// Sleeps one tick (waking for events meanwhile), then tracks.
+    /// Sleeps one tick, or until a peer's first event when none is
+    /// connected, then tracks.
     pub fn wait_and_track(&mut self) -> bool {
-        wait::sleep(TICK_NS);
+        let idle = !self.connected();
+        let _ = wait::wait_until(Some(TICK_NS), || idle && received() > 0);
         self.track()
     }
 }

