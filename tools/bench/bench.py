@@ -21,7 +21,6 @@ Python 3 standard library only. Called by tools/bench/bench.mk; see README.md ("
 import argparse
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -38,7 +37,7 @@ import report  # noqa: E402
 from tb import assets as tb_assets  # noqa: E402
 from tb import script as tb_script  # noqa: E402
 from tb.paths import Paths  # noqa: E402
-from tb.ui import TestbedError, err, say  # noqa: E402
+from tb.ui import TestbedError, err, run_cli, say  # noqa: E402
 from tb.workdirs import command_lock  # noqa: E402
 
 PARAMS = {"BOOTS": 3, "BATCHES": 5, "ROUNDS": 1000, "SAMPLE_BATCHES": 5, "VBATCHES": 3,
@@ -175,21 +174,5 @@ def main(argv: list[str]) -> int:
     return 0 if status in (None, 0) and rep.get("complete") else 1
 
 
-def _terminate(signum, _frame):
-    err(f"terminated by signal {signum}; stopping QEMU")
-    raise SystemExit(128 + signum)
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except TestbedError as e:
-        err(str(e))
-        sys.exit(125)
-    except subprocess.CalledProcessError as e:
-        err(f"{' '.join(e.cmd)} exited with {e.returncode}")
-        sys.exit(1)
-    except KeyboardInterrupt:
-        err("interrupted; QEMU stopped")
-        sys.exit(130)
+    run_cli(main, sys.argv[1:])

@@ -12,7 +12,6 @@ Normally called through make (tools/testbed/testbed.mk). See tools/testbed/READM
 """
 
 import argparse
-import signal
 import sys
 from pathlib import Path
 
@@ -22,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tb import assets, demo, e2e, pvhboot, script, selftest  # noqa: E402
 from tb.paths import Paths  # noqa: E402
 from tb.workdirs import command_lock  # noqa: E402
-from tb.ui import TestbedError, err  # noqa: E402
+from tb.ui import run_cli  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
@@ -79,20 +78,5 @@ def main(argv: list[str]) -> int:
     return 2
 
 
-def _terminate(signum, _frame):
-    # SIGTERM (e.g. from make or timeout) unwinds the stack like Ctrl-C, so every
-    # `with Qemu` / `with Dom0Session` stops its QEMU on the way out.
-    err(f"terminated by signal {signum}; stopping QEMU")
-    raise SystemExit(128 + signum)
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        sys.exit(main(sys.argv[1:]))
-    except TestbedError as e:
-        err(str(e))
-        sys.exit(125)
-    except KeyboardInterrupt:
-        err("interrupted; QEMU stopped")
-        sys.exit(130)
+    run_cli(main, sys.argv[1:])

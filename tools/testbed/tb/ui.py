@@ -26,3 +26,29 @@ def err(msg: str) -> None:
 
 class TestbedError(Exception):
     """The test bed itself failed (not the thing under test): missing files, downloads..."""
+
+
+def run_cli(main, argv) -> None:
+    """Runs a command-line entry point and exits with its status. SIGTERM
+    (from make or timeout) unwinds the stack like Ctrl-C, so every `with Qemu`
+    / `with Dom0Session` stops its QEMU on the way out; the test bed's own
+    failures exit 125, a failed helper command 1, an interrupt 130."""
+    import signal
+    import subprocess
+
+    def terminate(signum, _frame):
+        err(f"terminated by signal {signum}; stopping QEMU")
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        sys.exit(main(argv))
+    except TestbedError as e:
+        err(str(e))
+        sys.exit(125)
+    except subprocess.CalledProcessError as e:
+        err(f"{' '.join(map(str, e.cmd))} exited with {e.returncode}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err("interrupted; QEMU stopped")
+        sys.exit(130)
