@@ -77,8 +77,7 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
     check_remote_exists(cfg.remote);
     let port = evtchn::alloc_unbound(cfg.remote).unwrap_or_else(|e| fatal(e));
     PORT.call_once(|| port);
-    let mut buf = itoa(port.get());
-    xenstore::write(KEY_PORT, buf.as_str()).unwrap_or_else(|e| fatal(e));
+    xenstore::write(KEY_PORT, &alloc::format!("{}", port.get())).unwrap_or_else(|e| fatal(e));
     publish_state("ready");
     events::bind_handler(port, on_event);
     log::info!("xenbell: ready port={} remote={}", port.get(), cfg.remote);
@@ -110,31 +109,8 @@ fn check_remote_exists(remote: u16) {
     }
 }
 
-/// A small decimal formatter (no allocation).
-pub struct Decimal {
-    buf: [u8; 20],
-    start: usize,
-}
-
-impl Decimal {
-    pub fn as_str(&mut self) -> &str {
-        core::str::from_utf8(&self.buf[self.start..]).unwrap_or("0")
-    }
-}
-
-pub fn itoa(mut v: u32) -> Decimal {
-    let mut d = Decimal { buf: [0; 20], start: 20 };
-    loop {
-        d.start -= 1;
-        d.buf[d.start] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            return d;
-        }
-    }
-}
-
-/// Counters of the current session, reset at each new connection.
+/// Counters of the current session, reset when a peer leaves: events can
+/// only come from a bound peer, so whatever arrives next is the next session's.
 pub fn reset_session() {
     RECEIVED.store(0, Ordering::Relaxed);
     ANSWERED.store(0, Ordering::Relaxed);

@@ -43,16 +43,15 @@ pub fn init() -> &'static str {
     let backend = match (pfn, port) {
         (pfn, Some(port)) if pfn != 0 && pfn < crate::arch::paging::mapped_limit() >> 12 => {
             let page = (pfn << 12) as usize;
-            let off = |o: usize| o;
             // SAFETY: Xen gave us this page for the console ring; it is
             // identity-mapped (checked against the map's end) and the offsets
             // are those of xencons_interface (checked against the headers).
             let out = unsafe {
                 OutRing::new(
                     page,
-                    off(core::mem::offset_of!(XenconsInterface, out)),
-                    off(core::mem::offset_of!(XenconsInterface, out_prod)),
-                    off(core::mem::offset_of!(XenconsInterface, out_cons)),
+                    core::mem::offset_of!(XenconsInterface, out),
+                    core::mem::offset_of!(XenconsInterface, out_prod),
+                    core::mem::offset_of!(XenconsInterface, out_cons),
                 )
             };
             // Start after whatever is in the ring already (our prod is ours).

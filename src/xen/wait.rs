@@ -6,7 +6,6 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use spin::Once;
 use xen_abi::vcpu::{VcpuSetPeriodicTimer, VCPUOP_set_periodic_timer};
 use xen_abi::xen::VIRQ_TIMER;
 use xen_abi::Port;
@@ -14,7 +13,6 @@ use xen_abi::Port;
 use super::{evtchn, events, hypercall, time, XenError};
 use crate::arch::cpu;
 
-static TIMER_PORT: Once<Port> = Once::new();
 static TIMER_FIRED: AtomicU64 = AtomicU64::new(0);
 
 fn on_timer(_: Port) {
@@ -32,7 +30,6 @@ pub const BACKSTOP_NS: u64 = 100_000_000;
 pub fn init() -> Result<Port, XenError> {
     let port = evtchn::bind_virq(VIRQ_TIMER, 0)?;
     events::bind_handler(port, on_timer);
-    TIMER_PORT.call_once(|| port);
     let mut periodic = VcpuSetPeriodicTimer { period_ns: BACKSTOP_NS };
     // SAFETY: the argument is a vcpu_set_periodic_timer that outlives the call.
     let ret = unsafe { hypercall::vcpu_op(VCPUOP_set_periodic_timer, 0, &mut periodic as *mut _ as u64) };
