@@ -14,8 +14,6 @@ use super::shared;
 use crate::arch::cpu::rdtsc;
 
 static READY: AtomicBool = AtomicBool::new(false);
-/// The largest value returned so far (monotonicity across updates).
-static LAST: AtomicU64 = AtomicU64::new(0);
 /// System time at kernel entry, so log timestamps count from there.
 static EPOCH: AtomicU64 = AtomicU64::new(0);
 
@@ -30,12 +28,10 @@ pub fn init(entry_tsc: u64) {
     READY.store(true, Ordering::Release);
 }
 
-/// Scales a TSC delta to nanoseconds (pvclock arithmetic), in 128 bits so
-/// that no shift or product can overflow.
+/// Scales a TSC delta to nanoseconds (pvclock arithmetic).
 pub fn scale(delta: u64, mul: u32, shift: i8) -> u64 {
-    let d = delta as u128;
-    let d = if shift >= 0 { d << shift.min(63) } else { d >> (-(shift as i16)).min(127) };
-    ((d * mul as u128) >> 32).min(u64::MAX as u128) as u64
+    let d = if shift >= 0 { delta << shift } else { delta >> (-shift) };
+    ((d as u128 * mul as u128) >> 32) as u64
 }
 
 /// Xen system time in ns (absolute: the unit of set_timer_op and SCHEDOP_poll).
@@ -55,14 +51,7 @@ pub fn system_time_ns() -> u64 {
         // Order the field reads before the second version read.
         fence(Ordering::Acquire);
         if t.version.load(Ordering::Relaxed) == v1 {
-            // A TSC read a little before Xen's stamp (its stamps can run
-            // ahead of the guest's TSC view by a hair) is a delta of 0, not
-            // a wrapped 2^64 - n: that garbage once put a wait's deadline
-            // days into the future and stopped the guest's main loop.
-            let now = sys.wrapping_add(scale(tsc.saturating_sub(tsc_ts), mul, shift));
-            // And the clock never goes backwards, across records either.
-            let last = LAST.fetch_max(now, Ordering::Relaxed);
-            return now.max(last);
+            return sys.wrapping_add(scale(tsc.wrapping_sub(tsc_ts), mul, shift));
         }
     }
 }
