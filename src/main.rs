@@ -19,6 +19,7 @@ mod logger;
 mod platform;
 mod selftest;
 mod time;
+mod watchdog;
 mod xen;
 
 use alloc::vec::Vec;

@@ -19,6 +19,7 @@ const WARMUP_TIMEOUT_NS: u64 = 200_000_000;
 /// Sends one ping and waits for the answer; the round trip in ns.
 fn ping(timeout_ns: u64) -> Option<u64> {
     let port = *PORT.get()?;
+    crate::watchdog::progress(crate::watchdog::Phase::Ping);
     let before = received();
     let t0 = time::system_time_ns();
     if let Err(e) = evtchn::send(port) {

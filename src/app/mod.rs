@@ -54,6 +54,7 @@ pub fn received() -> u64 {
 }
 
 fn publish_state(state: &str) {
+    crate::watchdog::progress(crate::watchdog::Phase::Xenstore);
     if let Err(e) = xenstore::write(KEY_STATE, state) {
         log::warn!("pingpong: {e}");
     }

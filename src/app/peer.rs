@@ -11,6 +11,7 @@ use xen_abi::Port;
 
 use super::{publish_state, received, reset_session, session};
 use crate::xen::evtchn::{self, Status};
+use crate::watchdog::{self, Phase};
 use crate::xen::wait;
 
 pub const TICK_NS: u64 = 100_000_000;
@@ -33,6 +34,7 @@ impl Peer {
     /// Looks at the port's state and reports any change. Returns whether a
     /// peer is connected now.
     pub fn track(&mut self) -> bool {
+        watchdog::progress(Phase::PeerStatus);
         let status = match evtchn::status(self.port) {
             Ok(s) => s,
             Err(e) => {
@@ -71,6 +73,7 @@ impl Peer {
     /// connected, then tracks.
     pub fn wait_and_track(&mut self) -> bool {
         let idle = !self.connected();
+        watchdog::progress(Phase::Idle);
         let _ = wait::wait_until(Some(TICK_NS), || idle && received() > 0);
         self.track()
     }

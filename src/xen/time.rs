@@ -60,3 +60,35 @@ pub fn system_time_ns() -> u64 {
 pub fn now_ns() -> Option<u64> {
     READY.load(Ordering::Acquire).then(|| system_time_ns().saturating_sub(EPOCH.load(Ordering::Relaxed)))
 }
+
+/// The clock's record and the TSC now, for stall reports.
+pub struct Diagnostics {
+    version: u32,
+    tsc_timestamp: u64,
+    system_time: u64,
+    mul: u32,
+    shift: i8,
+    tsc: u64,
+}
+
+pub fn diagnostics() -> Diagnostics {
+    let t = shared::time();
+    Diagnostics {
+        version: t.version.load(Ordering::Acquire),
+        tsc_timestamp: t.tsc_timestamp.load(Ordering::Relaxed),
+        system_time: t.system_time.load(Ordering::Relaxed),
+        mul: t.mul.load(Ordering::Relaxed),
+        shift: t.shift.load(Ordering::Relaxed) as i8,
+        tsc: rdtsc(),
+    }
+}
+
+impl core::fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "version={} tsc_timestamp={} system_time={} mul={} shift={} tsc={}",
+            self.version, self.tsc_timestamp, self.system_time, self.mul, self.shift, self.tsc
+        )
+    }
+}

@@ -14,9 +14,26 @@ use super::{evtchn, events, hypercall, time, XenError};
 use crate::arch::cpu;
 
 static TIMER_FIRED: AtomicU64 = AtomicU64::new(0);
+/// The deadline of the wait in progress (0: none), and wake-ups so far: for
+/// the watchdog's report.
+static DEADLINE: AtomicU64 = AtomicU64::new(0);
+static WAKEUPS: AtomicU64 = AtomicU64::new(0);
 
 fn on_timer(_: Port) {
     TIMER_FIRED.fetch_add(1, Ordering::Relaxed);
+    crate::watchdog::tick();
+}
+
+/// The current wait, for stall reports.
+pub struct Diagnostics {
+    pub deadline: Option<u64>,
+    pub wakeups: u64,
+    pub now: u64,
+}
+
+pub fn diagnostics() -> Diagnostics {
+    let d = DEADLINE.load(Ordering::Relaxed);
+    Diagnostics { deadline: (d != 0).then_some(d), wakeups: WAKEUPS.load(Ordering::Relaxed), now: time::system_time_ns() }
 }
 
 /// Period of the backstop timer (see [`init`]).
@@ -55,9 +72,17 @@ pub fn arm_timer(deadline_ns: u64) -> Result<(), XenError> {
 /// one-shot timer is armed for it (and armed again whenever a timer event
 /// came without the deadline being reached: one timer serves every wait);
 /// the periodic backstop of [`init`] bounds the wait even if that fails.
+///
+/// The timer events themselves bound it too: a wait of `t` sees at most
+/// `t / BACKSTOP_NS + 1` periodic events and one one-shot event before its
+/// deadline, so more than [`tick_budget`] of them means the clock reads
+/// wrong (a bad read that put the deadline far ahead, say), and the wait
+/// ends as timed out, with a warning, instead of never.
 pub fn wait_until(timeout_ns: Option<u64>, cond: impl Fn() -> bool) -> bool {
     let deadline = timeout_ns.map(|t| time::system_time_ns().saturating_add(t));
     let mut seen = timer_fired();
+    let (start, budget) = (seen, timeout_ns.map_or(u64::MAX, tick_budget));
+    DEADLINE.store(deadline.unwrap_or(0), Ordering::Relaxed);
     if let Some(d) = deadline {
         if let Err(e) = arm_timer(d) {
             log::warn!("wait: {e}");
@@ -75,6 +100,17 @@ pub fn wait_until(timeout_ns: Option<u64>, cond: impl Fn() -> bool) -> bool {
                 return false;
             }
             let fired = timer_fired();
+            if fired.wrapping_sub(start) > budget {
+                cpu::irq_enable();
+                log::warn!(
+                    "wait: {} timer events passed, more than a {} ms wait can see, but the clock reads {} < deadline {}: ending the wait",
+                    fired.wrapping_sub(start),
+                    timeout_ns.unwrap_or(0) / 1_000_000,
+                    time::system_time_ns(),
+                    d
+                );
+                return false;
+            }
             if fired != seen {
                 seen = fired;
                 let _ = arm_timer(d);
@@ -82,7 +118,14 @@ pub fn wait_until(timeout_ns: Option<u64>, cond: impl Fn() -> bool) -> bool {
         }
         // sti; hlt: an upcall pending at the sti is taken after the hlt starts.
         cpu::idle();
+        WAKEUPS.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// The most timer events a wait of `timeout_ns` can see before its deadline
+/// (periodic ones, the one-shot, and one of slack).
+pub const fn tick_budget(timeout_ns: u64) -> u64 {
+    timeout_ns / BACKSTOP_NS + 3
 }
 
 /// Sleeps for `ns`.

@@ -1,5 +1,6 @@
 //! The GDT (64-bit kernel code and data) and the TSS whose interrupt stack
-//! table gives every exception and interrupt a known-good stack.
+//! table gives every exception a known-good stack (interrupts use the stack
+//! they interrupt: see idt.rs).
 
 use spin::Once;
 use x86_64::instructions::segmentation::{Segment, CS, DS, ES, FS, GS, SS};
@@ -14,7 +15,6 @@ use super::stacks;
 pub const IST_EXCEPTION: u8 = 1;
 pub const IST_DOUBLE_FAULT: u8 = 2;
 pub const IST_NMI_MCE: u8 = 3;
-pub const IST_INTERRUPT: u8 = 4;
 
 static TSS: Once<TaskStateSegment> = Once::new();
 static GDT: Once<(GlobalDescriptorTable, SegmentSelector, SegmentSelector, SegmentSelector)> = Once::new();
@@ -30,7 +30,6 @@ pub fn init() {
         ist[(IST_EXCEPTION - 1) as usize] = VirtAddr::new(stacks::IST_EXCEPTION.top());
         ist[(IST_DOUBLE_FAULT - 1) as usize] = VirtAddr::new(stacks::IST_DOUBLE_FAULT.top());
         ist[(IST_NMI_MCE - 1) as usize] = VirtAddr::new(stacks::IST_NMI_MCE.top());
-        ist[(IST_INTERRUPT - 1) as usize] = VirtAddr::new(stacks::IST_INTERRUPT.top());
         tss.interrupt_stack_table = ist;
         tss
     });

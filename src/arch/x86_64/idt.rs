@@ -1,4 +1,17 @@
-//! The IDT: all 256 vectors point at the stubs of traps.s, each on an IST stack.
+//! The IDT: all 256 vectors point at the stubs of traps.s. Exceptions run on
+//! IST stacks (a known-good stack even when the fault is a stack overflow);
+//! interrupts run on the stack they interrupt.
+//!
+//! Why not an IST stack for interrupts too: the CPU loads the IST pointer
+//! afresh on every delivery, so a second delivery before the first handler
+//! is done writes its frame over the first one, and the first return address
+//! is lost. It does happen: Xen under QEMU TCG re-delivered the upcall vector
+//! at the first instruction of its own stub (seen about once in ten
+//! `peer-killed` runs); on an IST stack the handler then returned into its
+//! stub forever, ~1.5 M times a second, and the main loop never ran again.
+//! On the interrupted stack the re-delivery nests: the inner handler
+//! returns into the stub, the outer one runs (finding nothing new) and
+//! returns where the kernel was. traps.rs counts such re-deliveries.
 
 use spin::Once;
 use x86_64::structures::DescriptorTablePointer;
@@ -51,7 +64,8 @@ fn ist_for(vector: usize) -> u8 {
         VEC_DOUBLE_FAULT => gdt::IST_DOUBLE_FAULT,
         VEC_NMI | VEC_MACHINE_CHECK => gdt::IST_NMI_MCE,
         v if v < NUM_EXCEPTIONS => gdt::IST_EXCEPTION,
-        _ => gdt::IST_INTERRUPT,
+        // No IST: the interrupted stack (see the module doc).
+        _ => 0,
     }
 }
 

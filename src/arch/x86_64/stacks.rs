@@ -1,7 +1,7 @@
 //! Statically allocated stacks, each with an unmapped guard page below it.
 //!
 //! The boot stack is defined by boot/pvh_entry.s in linker.ld's `.bss.stacks`;
-//! the IST stacks used by exceptions and interrupts (see gdt.rs) are defined
+//! the IST stacks used by exceptions (see gdt.rs) are defined
 //! here, in the same section. A stack overflow runs into the
 //! guard page and raises #PF (or #DF), which the trap code reports.
 
@@ -62,17 +62,15 @@ fn boot_stack() -> (u64, u64, u64) {
 stack!(IST_EXCEPTION, 16 * 1024);
 stack!(IST_DOUBLE_FAULT, 8 * 1024);
 stack!(IST_NMI_MCE, 8 * 1024);
-stack!(IST_INTERRUPT, 32 * 1024);
 
 /// (name, guard page, bottom, top) of every stack, for paging.rs and for
 /// bounding the frame-pointer walk of a backtrace.
-pub fn all() -> [(&'static str, u64, u64, u64); 5] {
+pub fn all() -> [(&'static str, u64, u64, u64); 4] {
     [
         ("boot", boot_stack().0, boot_stack().1, boot_stack().2),
         ("exception", IST_EXCEPTION.guard_page(), IST_EXCEPTION.bottom(), IST_EXCEPTION.top()),
         ("double-fault", IST_DOUBLE_FAULT.guard_page(), IST_DOUBLE_FAULT.bottom(), IST_DOUBLE_FAULT.top()),
         ("nmi-mce", IST_NMI_MCE.guard_page(), IST_NMI_MCE.bottom(), IST_NMI_MCE.top()),
-        ("interrupt", IST_INTERRUPT.guard_page(), IST_INTERRUPT.bottom(), IST_INTERRUPT.top()),
     ]
 }
 

@@ -91,9 +91,27 @@ pub const EXCEPTION_NAMES: [&str; NUM_EXCEPTIONS] = [
 /// Handlers for interrupt vectors 32..=255 (0 = none), as `fn()` addresses.
 static HANDLERS: [AtomicUsize; 256] = [const { AtomicUsize::new(0) }; 256];
 static UNEXPECTED: AtomicU64 = AtomicU64::new(0);
+/// Interrupts delivered at the first instruction of their own stub: a
+/// re-delivery before the previous one ran (see idt.rs). Harmless on the
+/// interrupted stack; counted, for the stall report and the tests.
+static REDELIVERED: AtomicU64 = AtomicU64::new(0);
+/// Where the last interrupt came in (RIP, RSP of the interrupted code).
+static INTERRUPTED_RIP: AtomicU64 = AtomicU64::new(0);
+static INTERRUPTED_RSP: AtomicU64 = AtomicU64::new(0);
+
+/// Interrupts re-delivered at their own stub's entry (see idt.rs).
+pub fn redelivered() -> u64 {
+    REDELIVERED.load(Ordering::Relaxed)
+}
+
+/// RIP and RSP of the code the current (or last) interrupt interrupted: a
+/// stall report's answer to "where is the main loop?".
+pub fn interrupted_at() -> (u64, u64) {
+    (INTERRUPTED_RIP.load(Ordering::Relaxed), INTERRUPTED_RSP.load(Ordering::Relaxed))
+}
 
 /// Routes interrupt `vector` (>= 32) to `handler`, which runs with interrupts
-/// disabled on the interrupt IST stack and must not block.
+/// disabled on the interrupted stack and must not block.
 pub fn register_interrupt(vector: u8, handler: fn()) {
     assert!(vector as usize >= NUM_EXCEPTIONS, "vector {vector} is an exception");
     HANDLERS[vector as usize].store(handler as usize, Ordering::Release);
@@ -110,6 +128,11 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     if vector < NUM_EXCEPTIONS {
         crate::fatal::exception(frame);
     }
+    if frame.rip == stub_address(vector) {
+        REDELIVERED.fetch_add(1, Ordering::Relaxed);
+    }
+    INTERRUPTED_RIP.store(frame.rip, Ordering::Relaxed);
+    INTERRUPTED_RSP.store(frame.rsp, Ordering::Relaxed);
     match HANDLERS[vector & 0xff].load(Ordering::Acquire) {
         0 => {
             if UNEXPECTED.fetch_add(1, Ordering::Relaxed) == 0 {
