@@ -4,7 +4,11 @@
 - every serial line is timestamped (seconds since QEMU started) into a log file;
 - QEMU is stopped by its own PID whatever happens: `with Qemu(...)` stops it on return,
   exceptions and Ctrl-C; PR_SET_PDEATHSIG kills it if this process dies uncatchably; and a
-  QEMU left over from an earlier killed run is found by its -pidfile and stopped.
+  QEMU left over from an earlier killed run is found by its -pidfile and stopped;
+- QEMU's monitor listens on a socket next to the pidfile: a machine that has to be stopped
+  (it did not power off: a hang, a timeout) first has its CPU registers sampled into the
+  serial log (`info registers`, three times 0.5 s apart), so a silent hang shows where the
+  CPU was: in Xen, in dom0 or in a guest, looping or moving.
 """
 
 import ctypes
@@ -13,6 +17,7 @@ import os
 import queue
 import shlex
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -55,7 +60,9 @@ def stop_stale(pidfile: Path) -> None:
 
 class Qemu:
     def __init__(self, argv: list[str], log: Path, pidfile: Path, echo_serial: bool = False):
-        self.argv = argv + ["-pidfile", str(pidfile)]
+        self.monitor = pidfile.with_suffix(".monitor")
+        self.argv = argv + ["-pidfile", str(pidfile),
+                            "-monitor", f"unix:{self.monitor},server=on,wait=off"]
         self.log_path = log
         self.pidfile = pidfile
         self.echo_serial = echo_serial
@@ -146,11 +153,52 @@ class Qemu:
         except subprocess.TimeoutExpired:
             return False
 
+    def monitor_command(self, command: str, timeout: float = 3.0) -> str:
+        """One QEMU monitor command's answer ("" if the monitor does not answer)."""
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(timeout)
+                s.connect(str(self.monitor))
+                self._read_until_prompt(s)   # the banner
+                s.sendall(command.encode() + b"\n")
+                return self._read_until_prompt(s)
+        except OSError:
+            return ""
+
+    @staticmethod
+    def _read_until_prompt(s: socket.socket) -> str:
+        data = b""
+        while not data.endswith(b"(qemu) "):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        text = data.decode("utf-8", "replace").replace("\r", "")
+        return text.removesuffix("(qemu) ")
+
+    def sample_cpu(self, times: int = 3, gap: float = 0.5) -> None:
+        """Write `info registers` (a few samples) into the serial log."""
+        for i in range(times):
+            regs = self.monitor_command("info registers")
+            if not regs:
+                self._log.write("--- QEMU monitor: no answer ---\n")
+                return
+            self._log.write(f"--- QEMU: CPU state at {self.elapsed():.3f} s, sample {i + 1} of {times} "
+                            "(the machine is being stopped without having powered off) ---\n")
+            # The first line echoes the command.
+            self._log.write("\n".join(regs.splitlines()[1:]) + "\n")
+            time.sleep(gap)
+
     def stop(self) -> None:
-        """Stop QEMU (by its own PID) if it still runs, and close the log."""
+        """Stop QEMU (by its own PID) if it still runs, and close the log. A machine still
+        running has its CPU state sampled into the log first."""
         if self.proc is None:
             return
         if self.proc.poll() is None:
+            try:
+                self.sample_cpu()
+            except Exception as e:   # a diagnostic must never keep QEMU alive
+                self._log.write(f"--- QEMU monitor: {e} ---\n")
             self.proc.terminate()
             if not self.wait_exit(5):
                 self.proc.kill()
@@ -160,3 +208,4 @@ class Qemu:
         self.proc.stdout.close()
         self._log.close()
         self.pidfile.unlink(missing_ok=True)
+        self.monitor.unlink(missing_ok=True)
