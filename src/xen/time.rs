@@ -10,6 +10,8 @@
 
 use core::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 
+use xen_abi::shared_info::{pvclock_scale, VcpuTimeInfo};
+
 use super::shared;
 use crate::arch::cpu::rdtsc;
 
@@ -23,15 +25,9 @@ pub fn init(entry_tsc: u64) {
     let now_tsc = rdtsc();
     let now = system_time_ns();
     let t = shared::time();
-    let since_entry = scale(now_tsc.wrapping_sub(entry_tsc), t.mul.load(Ordering::Relaxed), t.shift.load(Ordering::Relaxed) as i8);
+    let since_entry = pvclock_scale(now_tsc.wrapping_sub(entry_tsc), t.mul.load(Ordering::Relaxed), t.shift.load(Ordering::Relaxed) as i8);
     EPOCH.store(now.saturating_sub(since_entry), Ordering::Relaxed);
     READY.store(true, Ordering::Release);
-}
-
-/// Scales a TSC delta to nanoseconds (pvclock arithmetic).
-pub fn scale(delta: u64, mul: u32, shift: i8) -> u64 {
-    let d = if shift >= 0 { delta << shift } else { delta >> (-shift) };
-    ((d as u128 * mul as u128) >> 32) as u64
 }
 
 /// Xen system time in ns (absolute: the unit of set_timer_op and SCHEDOP_poll).
@@ -51,7 +47,8 @@ pub fn system_time_ns() -> u64 {
         // Order the field reads before the second version read.
         fence(Ordering::Acquire);
         if t.version.load(Ordering::Relaxed) == v1 {
-            return sys.wrapping_add(scale(tsc.wrapping_sub(tsc_ts), mul, shift));
+            let record = VcpuTimeInfo { tsc_timestamp: tsc_ts, system_time: sys, tsc_to_system_mul: mul, tsc_shift: shift, ..Default::default() };
+            return record.system_time_at(tsc);
         }
     }
 }

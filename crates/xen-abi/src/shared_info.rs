@@ -57,6 +57,33 @@ assert_layout!(VcpuTimeInfo, size = 32, align = 8,
     version @ 0, pad0 @ 4, tsc_timestamp @ 8, system_time @ 16,
     tsc_to_system_mul @ 24, tsc_shift @ 28, flags @ 29, pad1 @ 30);
 
+/// Scales a TSC difference to nanoseconds: `(delta << shift) * mul >> 32`
+/// (a negative `shift` shifts right), in 128 bits so nothing overflows
+/// before the final shift.
+pub fn pvclock_scale(delta: u64, mul: u32, shift: i8) -> u64 {
+    let d = if shift >= 0 {
+        delta.checked_shl(shift as u32).unwrap_or(0)
+    } else {
+        delta.checked_shr(shift.unsigned_abs() as u32).unwrap_or(0)
+    };
+    ((d as u128 * mul as u128) >> 32) as u64
+}
+
+impl VcpuTimeInfo {
+    /// System time (ns) at TSC value `tsc` by this record. A TSC behind
+    /// `tsc_timestamp` counts backwards from `system_time` (an unsigned
+    /// difference would wrap to centuries ahead). Under QEMU TCG, where Xen
+    /// emulates a guest's RDTSC, such reads do occur.
+    pub fn system_time_at(&self, tsc: u64) -> u64 {
+        let (mul, shift) = (self.tsc_to_system_mul, self.tsc_shift);
+        if tsc >= self.tsc_timestamp {
+            self.system_time.wrapping_add(pvclock_scale(tsc - self.tsc_timestamp, mul, shift))
+        } else {
+            self.system_time.saturating_sub(pvclock_scale(self.tsc_timestamp - tsc, mul, shift))
+        }
+    }
+}
+
 /// `struct arch_vcpu_info` (arch-x86/xen.h), x86_64.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -173,6 +200,55 @@ impl SharedInfo {
                 p2m_vaddr: 0,
                 p2m_generation: 0,
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod pvclock_tests {
+    use super::*;
+
+    fn record(tsc_timestamp: u64, system_time: u64, mul: u32, shift: i8) -> VcpuTimeInfo {
+        VcpuTimeInfo { tsc_timestamp, system_time, tsc_to_system_mul: mul, tsc_shift: shift, ..Default::default() }
+    }
+
+    #[test]
+    fn scale_matches_the_formula() {
+        // mul = 2^31 (x0.5), shift 1 (x2): ns = delta.
+        assert_eq!(pvclock_scale(1_000_000, 1 << 31, 1), 1_000_000);
+        // shift -1 halves first.
+        assert_eq!(pvclock_scale(1_000_000, 1 << 31, -1), 250_000);
+        // Values seen under the test bed: 2.6e9 ticks at mul 3303823538, shift -1 ~ 1 s.
+        let ns = pvclock_scale(2_600_000_000, 3_303_823_538, -1);
+        assert!((999_000_000..1_001_000_000).contains(&ns), "{ns}");
+        // No overflow before the shift.
+        assert_eq!(pvclock_scale(u64::MAX, u32::MAX, 0), ((u64::MAX as u128 * u32::MAX as u128) >> 32) as u64);
+        // Absurd shifts give 0, never a panic.
+        assert_eq!(pvclock_scale(5, 1, 64), 0);
+        assert_eq!(pvclock_scale(5, 1, -128), 0);
+    }
+
+    #[test]
+    fn time_moves_with_the_tsc_on_both_sides_of_the_stamp() {
+        let r = record(10_000, 5_000_000, 1 << 31, 1); // 1 tick = 1 ns
+        assert_eq!(r.system_time_at(10_000), 5_000_000);
+        assert_eq!(r.system_time_at(10_500), 5_000_500);
+        // Behind the stamp: a little earlier, not centuries later.
+        assert_eq!(r.system_time_at(9_000), 4_999_000);
+        assert_eq!(r.system_time_at(0), 4_990_000);
+        // Far behind a small system time: clamped at 0.
+        let r = record(u64::MAX, 10, 1 << 31, 1);
+        assert_eq!(r.system_time_at(0), 0);
+    }
+
+    #[test]
+    fn monotonic_in_the_tsc() {
+        let r = record(1 << 40, 1 << 50, 3_303_823_538, -1);
+        let mut last = 0;
+        for tsc in ((1u64 << 40) - 1_000_000..(1u64 << 40) + 1_000_000).step_by(997) {
+            let t = r.system_time_at(tsc);
+            assert!(t >= last, "time went back at tsc {tsc}");
+            last = t;
         }
     }
 }
