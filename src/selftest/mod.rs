@@ -1,7 +1,9 @@
 //! `selftest=` on the command line: deliberate failures that prove the fatal
-//! paths, and (on Xen) the event-channel self test.
+//! paths, interrupt nesting, and (on Xen) the event-channel and xenstore
+//! self tests.
 
 mod evtchn;
+mod nesting;
 mod xenstore;
 
 use bootinfo::Selftest;
@@ -11,6 +13,7 @@ pub fn run(test: Selftest, on_xen: bool) {
     match test {
         Selftest::Fault => fault(),
         Selftest::Panic => panic!("selftest=panic: deliberate panic"),
+        Selftest::Nesting => report("nesting", nesting::run()),
         Selftest::Xenstore => {
             if !on_xen {
                 log::error!("selftest=xenstore needs Xen");

@@ -40,6 +40,7 @@ case_ boot-above-4g 5G "log=debug" 33 '0x0100000000-0x0180000000 +[0-9]+ KiB RAM
 case_ fault 64 "selftest=fault" 35 \
     'FATAL: exception #PF page fault \(vector 14\)' 'cr2=0x0+8 \(null pointer' 'rip=0x[0-9a-f]+ rsp=' \
     'backtrace' '#1 +0x' 'xenbell: shutdown reason=crash'
+case_ nesting 64 "selftest=nesting" 33 'RESULT: SUCCESS selftest=nesting checks=3' 'xenbell: shutdown reason=poweroff'
 case_ panic 64 "selftest=panic" 35 'PANIC: selftest=panic: deliberate panic' 'at src/selftest/mod.rs:[0-9]+' \
     'xenbell: shutdown reason=crash'
 case_ bad-value 64 "rounds=abc" 35 "ERROR cmdline: bad value 'abc' for key 'rounds'" 'shutdown reason=crash'

@@ -6,7 +6,7 @@
 //! | `remote` | domid allowed to bind our port | 0 |
 //! | `mode` | serve, lead | serve |
 //! | `rounds` | rounds to lead in `mode=lead` | 1000 |
-//! | `selftest` | evtchn, xenstore, fault, panic | none |
+//! | `selftest` | evtchn, xenstore, nesting, fault, panic | none |
 //! | `upcall` | auto, percpu, callback (how Xen delivers events) | auto |
 
 use core::fmt;
@@ -34,6 +34,8 @@ pub enum Selftest {
     Xenstore,
     Fault,
     Panic,
+    /// Interrupts nesting on one vector (no IST stack for interrupts).
+    Nesting,
 }
 
 /// How Xen should deliver the event upcall.
@@ -142,7 +144,8 @@ fn parse_value<'a>(cfg: &mut Config, key: &'a str, value: &'a str) -> Result<(),
                 "xenstore" => Selftest::Xenstore,
                 "fault" => Selftest::Fault,
                 "panic" => Selftest::Panic,
-                _ => return Err(bad("one of evtchn, xenstore, fault, panic")),
+                "nesting" => Selftest::Nesting,
+                _ => return Err(bad("one of evtchn, xenstore, nesting, fault, panic")),
             })
         }
         "upcall" => {
