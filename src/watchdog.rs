@@ -5,8 +5,10 @@
 //! `xen::wait`) calls [`tick`] from the upcall. After [`STALL_TICKS`] ticks
 //! without progress it logs one warning with the phase the loop is stuck in
 //! and the state of the clock and of the current wait: what a person needs
-//! to tell a lost wake-up from a bad clock read. Once progress resumes it
-//! says so, with how long the stall lasted.
+//! to tell a lost wake-up from a bad clock read, and where the last
+//! interrupt found the CPU; half a second later a second sample (RIP, event
+//! counters) shows whether the CPU is looping in one place. Once progress
+//! resumes it says so, with how long the stall lasted.
 //!
 //! Ticks, not the clock, measure the stall: the clock is a suspect.
 
@@ -26,6 +28,8 @@ pub enum Phase {
     Xenstore,
     /// Leading: one ping in flight.
     Ping,
+    /// `selftest=stall` stalls on purpose.
+    Selftest,
 }
 
 impl Phase {
@@ -35,6 +39,7 @@ impl Phase {
             2 => Phase::PeerStatus,
             3 => Phase::Xenstore,
             4 => Phase::Ping,
+            5 => Phase::Selftest,
             _ => Phase::Off,
         }
     }
@@ -49,6 +54,7 @@ static PHASE: AtomicU8 = AtomicU8::new(Phase::Off as u8);
 /// Ticks since the last progress.
 static SINCE: AtomicU64 = AtomicU64::new(0);
 static REPORTED: AtomicBool = AtomicBool::new(false);
+static STALLS: AtomicU64 = AtomicU64::new(0);
 
 
 /// The main loop moved on and is now in `phase`.
@@ -74,6 +80,7 @@ pub fn tick() {
         log::warn!("watchdog: (still) rip={rip:#x} rsp={rsp:#x}; upcalls={upcalls} dispatched={dispatched} unhandled={unhandled} now={}", crate::xen::time::system_time_ns());
     }
     if ticks == STALL_TICKS && !REPORTED.swap(true, Ordering::Relaxed) {
+        STALLS.fetch_add(1, Ordering::Relaxed);
 
         let w = crate::xen::wait::diagnostics();
         let c = crate::xen::time::diagnostics();
@@ -94,3 +101,8 @@ pub fn tick() {
     }
 }
 
+
+/// Stalls reported so far.
+pub fn stalls() -> u64 {
+    STALLS.load(Ordering::Relaxed)
+}

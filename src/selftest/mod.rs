@@ -4,6 +4,7 @@
 
 mod evtchn;
 mod nesting;
+mod stall;
 mod xenstore;
 
 use bootinfo::Selftest;
@@ -14,6 +15,13 @@ pub fn run(test: Selftest, on_xen: bool) {
         Selftest::Fault => fault(),
         Selftest::Panic => panic!("selftest=panic: deliberate panic"),
         Selftest::Nesting => report("nesting", nesting::run()),
+        Selftest::Stall => {
+            if !on_xen {
+                log::error!("selftest=stall needs Xen (its watchdog runs on VIRQ_TIMER)");
+                crate::platform::crash();
+            }
+            report("stall", stall::run())
+        }
         Selftest::Xenstore => {
             if !on_xen {
                 log::error!("selftest=xenstore needs Xen");

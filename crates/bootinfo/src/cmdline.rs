@@ -6,7 +6,7 @@
 //! | `remote` | domid allowed to bind our port | 0 |
 //! | `mode` | serve, lead | serve |
 //! | `rounds` | rounds to lead in `mode=lead` | 1000 |
-//! | `selftest` | evtchn, xenstore, nesting, fault, panic | none |
+//! | `selftest` | evtchn, xenstore, nesting, stall, fault, panic | none |
 //! | `upcall` | auto, percpu, callback (how Xen delivers events) | auto |
 
 use core::fmt;
@@ -36,6 +36,8 @@ pub enum Selftest {
     Panic,
     /// Interrupts nesting on one vector (no IST stack for interrupts).
     Nesting,
+    /// The stall watchdog reports a main loop that stops moving.
+    Stall,
 }
 
 /// How Xen should deliver the event upcall.
@@ -145,7 +147,8 @@ fn parse_value<'a>(cfg: &mut Config, key: &'a str, value: &'a str) -> Result<(),
                 "fault" => Selftest::Fault,
                 "panic" => Selftest::Panic,
                 "nesting" => Selftest::Nesting,
-                _ => return Err(bad("one of evtchn, xenstore, nesting, fault, panic")),
+                "stall" => Selftest::Stall,
+                _ => return Err(bad("one of evtchn, xenstore, nesting, stall, fault, panic")),
             })
         }
         "upcall" => {

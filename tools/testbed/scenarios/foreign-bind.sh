@@ -1,13 +1,6 @@
 #!/bin/sh
 # testbed: dom0
 # timeout: 120
-# on-request: yes
-#
-# KNOWN ISSUE (why it is on request, out of `make e2e`): twice in about eight full
-# runs the test bed stopped here: once the first guest printed no `ready` line within
-# 30 s, once the whole test bed (Xen console included) went silent during the 3000-round
-# ping while the two refusals ran, until the runner's timeout. Not understood yet; run
-# it with `make e2e SCENARIO=foreign-bind`.
 #
 # foreign-bind: a guest's port is offered to its `remote=` domain only. dom0 cannot bind
 # the port of a guest that offered it to another domain, while a guest that offered its

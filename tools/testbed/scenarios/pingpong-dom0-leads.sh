@@ -10,7 +10,8 @@
 # 1000 --json` must exit 0 with rounds_ok 1000. The guest must then report
 # "xenbell: connected", "xenbell: disconnected" and a session line whose received and
 # answered counts both equal the tool's rounds_ok (counters equal on both sides). A
-# second run (200 rounds) must also be all answered and accounted, same domid.
+# second run (200 rounds) must also be all answered and accounted, same domid. The guest
+# must print no "watchdog:" line (its main loop never stalled) and no "WARN  wait:" line.
 #
 # Could falsely pass: the tool's rounds_ok counts events on its port, which only the
 # guest can raise once bound; the guest's counts come from its upcall handler.
@@ -38,4 +39,7 @@ for rounds in 1000 200; do
 done
 [ "$(guest_domid xenbell)" = "$d" ] || fail "the guest was restarted"
 guest_output xenbell | grep -E "connected|session"
+# Its main loop never stalled (the watchdog speaks only then) and no wait ended on the
+# timer-event bound instead of the clock.
+guest_has_line xenbell "watchdog:|WARN  wait:" && fail "the guest reported trouble: $(guest_output xenbell | grep -E -m 2 'watchdog:|WARN  wait:')"
 pass

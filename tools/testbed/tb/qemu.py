@@ -8,7 +8,14 @@
 - QEMU's monitor listens on a socket next to the pidfile: a machine that has to be stopped
   (it did not power off: a hang, a timeout) first has its CPU registers sampled into the
   serial log (`info registers`, three times 0.5 s apart), so a silent hang shows where the
-  CPU was: in Xen, in dom0 or in a guest, looping or moving.
+  CPU was: in Xen, in dom0 or in a guest, looping or moving;
+- while the serial console is silent, QEMU's CPU gets a nudge every second: a key press
+  (shift) through the monitor. QEMU 7.2's TCG, running Xen's SVM guests, can lose the
+  wake-up of a halted CPU: the local APIC holds Xen's timer interrupt in IRR (deliverable,
+  priority above PPR) while the CPU stays in HLT, so Xen's timers, and every domain's,
+  stop for good (seen as `info lapic`: IRR 250, LVTT one-shot count 0; `HLT=1` in Xen's
+  idle loop). Any new interrupt makes QEMU look at the APIC again and deliver it: the key
+  press raises IRQ 1 (dom0's i8042; nobody reads the keyboard, shift types nothing).
 """
 
 import ctypes
@@ -71,6 +78,8 @@ class Qemu:
         self._reader: threading.Thread | None = None
         self.t0 = 0.0
         self.tail: deque[str] = deque(maxlen=200)  # the last lines, for failure reports
+        self.last_output = 0.0   # monotonic time of the last serial line
+        self.nudges = 0          # key presses sent while the console was silent
 
     def __enter__(self) -> "Qemu":
         self.start()
@@ -91,6 +100,19 @@ class Qemu:
                                      stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        self.last_output = time.monotonic()
+        threading.Thread(target=self._nudge_while_silent, daemon=True).start()
+
+    def _nudge_while_silent(self) -> None:
+        """Every second of serial silence, one key press (see the module doc)."""
+        last = 0.0
+        while self.proc.poll() is None:
+            time.sleep(0.25)
+            now = time.monotonic()
+            if now - self.last_output >= 1.0 and now - last >= 1.0:
+                last = now
+                if self.monitor_command("sendkey shift", timeout=2.0):
+                    self.nudges += 1
 
     def _read(self) -> None:
         buf = b""
@@ -108,7 +130,8 @@ class Qemu:
         self._queue.put(None)
 
     def _emit(self, raw: bytes) -> None:
-        t = time.monotonic() - self.t0
+        self.last_output = time.monotonic()
+        t = self.last_output - self.t0
         text = raw.decode("utf-8", "replace").rstrip("\r")
         self._log.write(f"[{t:8.3f}] {text}\n")
         if self.echo_serial:
@@ -205,6 +228,8 @@ class Qemu:
                 self.proc.wait()
         if self._reader:
             self._reader.join(5)
+        if self.nudges:
+            self._log.write(f"--- runner: {self.nudges} key presses sent while the console was silent ---\n")
         self.proc.stdout.close()
         self._log.close()
         self.pidfile.unlink(missing_ok=True)
