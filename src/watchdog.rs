@@ -56,7 +56,6 @@ static SINCE: AtomicU64 = AtomicU64::new(0);
 static REPORTED: AtomicBool = AtomicBool::new(false);
 static STALLS: AtomicU64 = AtomicU64::new(0);
 
-
 /// The main loop moved on and is now in `phase`.
 pub fn progress(phase: Phase) {
     PHASE.store(phase as u8, Ordering::Relaxed);
@@ -74,33 +73,35 @@ pub fn tick() {
         return;
     }
     let ticks = SINCE.fetch_add(1, Ordering::Relaxed) + 1;
-    if ticks == STALL_TICKS + 5 {
-        let (rip, rsp) = crate::arch::traps::interrupted_at();
-        let (upcalls, dispatched, unhandled) = crate::xen::events::counters();
-        log::warn!("watchdog: (still) rip={rip:#x} rsp={rsp:#x}; upcalls={upcalls} dispatched={dispatched} unhandled={unhandled} now={}", crate::xen::time::system_time_ns());
-    }
     if ticks == STALL_TICKS && !REPORTED.swap(true, Ordering::Relaxed) {
         STALLS.fetch_add(1, Ordering::Relaxed);
-
         let w = crate::xen::wait::diagnostics();
-        let c = crate::xen::time::diagnostics();
         log::warn!(
             "watchdog: the main loop has not moved for {ticks} timer ticks (~{} ms), in {phase:?}; \
-             wait: deadline={:?} wakeups={} now={}; clock: {c}",
+             wait: deadline={:?} wakeups={} now={}; clock: {}",
             ticks * 100,
             w.deadline,
             w.wakeups,
-            w.now
+            w.now,
+            crate::xen::time::diagnostics()
         );
-        let (upcalls, dispatched, unhandled) = crate::xen::events::counters();
-        let (rip, rsp) = crate::arch::traps::interrupted_at();
-        log::warn!(
-            "watchdog: interrupted at rip={rip:#x} rsp={rsp:#x}; upcalls={upcalls} dispatched={dispatched} unhandled={unhandled} redelivered={}",
-            crate::arch::traps::redelivered()
-        );
+        log_cpu("interrupted at");
+    } else if ticks == STALL_TICKS + 5 && REPORTED.load(Ordering::Relaxed) {
+        // Half a second later: the same RIP and fast-growing counters mean
+        // a tight loop; a RIP that moves means slow progress.
+        log_cpu("(still) interrupted at");
     }
 }
 
+/// Where the last interrupt found the CPU, and the event counters.
+fn log_cpu(what: &str) {
+    let (rip, rsp) = crate::arch::traps::interrupted_at();
+    let (upcalls, dispatched, unhandled) = crate::xen::events::counters();
+    log::warn!(
+        "watchdog: {what} rip={rip:#x} rsp={rsp:#x}; upcalls={upcalls} dispatched={dispatched} unhandled={unhandled} redelivered={}",
+        crate::arch::traps::redelivered()
+    );
+}
 
 /// Stalls reported so far.
 pub fn stalls() -> u64 {

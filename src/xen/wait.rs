@@ -14,8 +14,8 @@ use super::{evtchn, events, hypercall, time, XenError};
 use crate::arch::cpu;
 
 static TIMER_FIRED: AtomicU64 = AtomicU64::new(0);
-/// The deadline of the wait in progress (0: none), and wake-ups so far: for
-/// the watchdog's report.
+/// The deadline of the wait in progress (0: none, or no wait), and wake-ups
+/// so far: for the watchdog's report.
 static DEADLINE: AtomicU64 = AtomicU64::new(0);
 static WAKEUPS: AtomicU64 = AtomicU64::new(0);
 
@@ -79,6 +79,12 @@ pub fn arm_timer(deadline_ns: u64) -> Result<(), XenError> {
 /// wrong (a bad read that put the deadline far ahead, say), and the wait
 /// ends as timed out, with a warning, instead of never.
 pub fn wait_until(timeout_ns: Option<u64>, cond: impl Fn() -> bool) -> bool {
+    let done = wait(timeout_ns, cond);
+    DEADLINE.store(0, Ordering::Relaxed);
+    done
+}
+
+fn wait(timeout_ns: Option<u64>, cond: impl Fn() -> bool) -> bool {
     let deadline = timeout_ns.map(|t| time::system_time_ns().saturating_add(t));
     let mut seen = timer_fired();
     let (start, budget) = (seen, timeout_ns.map_or(u64::MAX, tick_budget));
