@@ -10,8 +10,8 @@
 use xen_abi::Port;
 
 use super::{publish_state, received, reset_session, session};
-use crate::xen::evtchn::{self, Status};
 use crate::watchdog::{self, Phase};
+use crate::xen::evtchn::{self, Status};
 use crate::xen::wait;
 
 pub const TICK_NS: u64 = 100_000_000;

@@ -15,28 +15,19 @@ pub fn run(test: Selftest, on_xen: bool) {
         Selftest::Fault => fault(),
         Selftest::Panic => panic!("selftest=panic: deliberate panic"),
         Selftest::Nesting => report("nesting", nesting::run()),
-        Selftest::Stall => {
-            if !on_xen {
-                log::error!("selftest=stall needs Xen (its watchdog runs on VIRQ_TIMER)");
-                crate::platform::crash();
-            }
-            report("stall", stall::run())
-        }
-        Selftest::Xenstore => {
-            if !on_xen {
-                log::error!("selftest=xenstore needs Xen");
-                crate::platform::crash();
-            }
-            report("xenstore", xenstore::run())
-        }
-        Selftest::Evtchn => {
-            if !on_xen {
-                log::error!("selftest=evtchn needs Xen");
-                crate::platform::crash();
-            }
-            report("evtchn", evtchn::run())
-        }
+        Selftest::Stall => report("stall", on_xen_only("stall", on_xen, stall::run)),
+        Selftest::Xenstore => report("xenstore", on_xen_only("xenstore", on_xen, xenstore::run)),
+        Selftest::Evtchn => report("evtchn", on_xen_only("evtchn", on_xen, evtchn::run)),
     }
+}
+
+/// Runs a self test that talks to Xen; off Xen, says so and crashes.
+fn on_xen_only(name: &str, on_xen: bool, test: fn() -> Result<u32, alloc::string::String>) -> Result<u32, alloc::string::String> {
+    if !on_xen {
+        log::error!("selftest={name} needs Xen");
+        crate::platform::crash();
+    }
+    test()
 }
 
 /// Reads from page 0, which paging.rs unmapped: a #PF with cr2 = 8.

@@ -39,17 +39,26 @@ pub fn system_time_ns() -> u64 {
             core::hint::spin_loop();
             continue;
         }
-        let tsc_ts = t.tsc_timestamp.load(Ordering::Relaxed);
-        let sys = t.system_time.load(Ordering::Relaxed);
-        let mul = t.mul.load(Ordering::Relaxed);
-        let shift = t.shift.load(Ordering::Relaxed) as i8;
+        let record = read_record(&t, v1);
         let tsc = rdtsc();
         // Order the field reads before the second version read.
         fence(Ordering::Acquire);
         if t.version.load(Ordering::Relaxed) == v1 {
-            let record = VcpuTimeInfo { tsc_timestamp: tsc_ts, system_time: sys, tsc_to_system_mul: mul, tsc_shift: shift, ..Default::default() };
             return record.system_time_at(tsc);
         }
+    }
+}
+
+/// The record's fields as they are now (Relaxed: the caller orders them
+/// with the version reads), with `version` as the caller read it.
+fn read_record(t: &shared::TimeFields, version: u32) -> VcpuTimeInfo {
+    VcpuTimeInfo {
+        version,
+        tsc_timestamp: t.tsc_timestamp.load(Ordering::Relaxed),
+        system_time: t.system_time.load(Ordering::Relaxed),
+        tsc_to_system_mul: t.mul.load(Ordering::Relaxed),
+        tsc_shift: t.shift.load(Ordering::Relaxed) as i8,
+        ..Default::default()
     }
 }
 
@@ -58,34 +67,26 @@ pub fn now_ns() -> Option<u64> {
     READY.load(Ordering::Acquire).then(|| system_time_ns().saturating_sub(EPOCH.load(Ordering::Relaxed)))
 }
 
-/// The clock's record and the TSC now, for stall reports.
+/// The clock's record and the TSC now, for stall reports (one unchecked
+/// look: a torn record is itself worth seeing).
 pub struct Diagnostics {
-    version: u32,
-    tsc_timestamp: u64,
-    system_time: u64,
-    mul: u32,
-    shift: i8,
+    record: VcpuTimeInfo,
     tsc: u64,
 }
 
 pub fn diagnostics() -> Diagnostics {
     let t = shared::time();
-    Diagnostics {
-        version: t.version.load(Ordering::Acquire),
-        tsc_timestamp: t.tsc_timestamp.load(Ordering::Relaxed),
-        system_time: t.system_time.load(Ordering::Relaxed),
-        mul: t.mul.load(Ordering::Relaxed),
-        shift: t.shift.load(Ordering::Relaxed) as i8,
-        tsc: rdtsc(),
-    }
+    let record = read_record(&t, t.version.load(Ordering::Acquire));
+    Diagnostics { record, tsc: rdtsc() }
 }
 
 impl core::fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let r = &self.record;
         write!(
             f,
             "version={} tsc_timestamp={} system_time={} mul={} shift={} tsc={}",
-            self.version, self.tsc_timestamp, self.system_time, self.mul, self.shift, self.tsc
+            r.version, r.tsc_timestamp, r.system_time, r.tsc_to_system_mul, r.tsc_shift, self.tsc
         )
     }
 }

@@ -13,13 +13,19 @@ extern "C" {
     static trap_stubs_end: u8;
 }
 
-/// Address of the entry stub of `vector`.
+/// Address of the entry stub of `vector`, with the stubs' layout checked
+/// (for building the IDT).
 pub fn stub_address(vector: usize) -> u64 {
     // Only the symbols' addresses are taken (safe for extern statics).
-    let (start, end) = (core::ptr::addr_of!(trap_stubs) as u64, core::ptr::addr_of!(trap_stubs_end) as u64);
+    let end = core::ptr::addr_of!(trap_stubs_end) as u64;
     // A stub longer than 16 bytes would shift every later one: check the layout.
-    assert_eq!(end - start, 256 * STUB_SIZE, "traps.s: a stub is not 16 bytes");
-    start + vector as u64 * STUB_SIZE
+    assert_eq!(end - stub_entry(0), 256 * STUB_SIZE, "traps.s: a stub is not 16 bytes");
+    stub_entry(vector)
+}
+
+/// Address of the entry stub of `vector` (layout checked when the IDT was built).
+fn stub_entry(vector: usize) -> u64 {
+    core::ptr::addr_of!(trap_stubs) as u64 + vector as u64 * STUB_SIZE
 }
 
 /// The stack frame built by traps.s (lowest address first).
@@ -128,7 +134,7 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     if vector < NUM_EXCEPTIONS {
         crate::fatal::exception(frame);
     }
-    if frame.rip == stub_address(vector) {
+    if frame.rip == stub_entry(vector) {
         REDELIVERED.fetch_add(1, Ordering::Relaxed);
     }
     INTERRUPTED_RIP.store(frame.rip, Ordering::Relaxed);
