@@ -66,19 +66,6 @@ fn text<'a>(s: &Src<'a>) -> String {
         .collect()
 }
 
-fn message(ty: MsgType, req_id: u32, payload: &[u8]) -> Vec<u8> {
-    let mut v = Header {
-        ty,
-        req_id,
-        tx_id: 0,
-        len: payload.len() as u32,
-    }
-    .encode()
-    .to_vec();
-    v.extend_from_slice(payload);
-    v
-}
-
 /// Checks one encoded request by parsing it back.
 fn check_request(
     req: &Request<'_>,
@@ -236,7 +223,7 @@ fuzz_target!(|data: &[u8]| {
                     } else {
                         expected.push_back((id, ty, payload.clone()));
                     }
-                    out.extend(message(ty, id, &payload));
+                    out.extend(Header::message(ty, id, &payload));
                 }
                 6 => {
                     clean = false;
@@ -244,7 +231,7 @@ fuzz_target!(|data: &[u8]| {
                 }
                 _ => {
                     clean = false;
-                    let mut h = message(MsgType::Read, req_id, b"").to_vec();
+                    let mut h = Header::message(MsgType::Read, req_id, b"");
                     if s.u8().is_multiple_of(2) {
                         h[..4].copy_from_slice(
                             &[20u32, 23, 24, 255, u32::MAX][s.below(5) as usize].to_le_bytes(),

@@ -28,6 +28,18 @@ impl Header {
         out
     }
 
+    /// A whole message as xenstored sends one: the header (`tx_id` 0, `len`
+    /// the payload's length), then the payload. What fakes and tests that
+    /// play xenstored build their replies and watch events with. The length
+    /// is not checked against [`PAYLOAD_MAX`], so they can also send what a
+    /// broken xenstored would.
+    pub fn message(ty: MsgType, req_id: u32, payload: &[u8]) -> alloc::vec::Vec<u8> {
+        let header = Header { ty, req_id, tx_id: 0, len: payload.len() as u32 };
+        let mut v = header.encode().to_vec();
+        v.extend_from_slice(payload);
+        v
+    }
+
     /// Decodes and validates a header. An unknown type or a `len` above
     /// [`PAYLOAD_MAX`] is an error: the stream cannot be trusted past it.
     pub fn decode(bytes: &[u8; HEADER_LEN]) -> Result<Header, WireError> {

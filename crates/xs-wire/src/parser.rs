@@ -151,19 +151,6 @@ mod tests {
     use super::*;
     use crate::{Request, PAYLOAD_MAX};
 
-    fn reply(ty: MsgType, req_id: u32, payload: &[u8]) -> Vec<u8> {
-        let mut v = Header {
-            ty,
-            req_id,
-            tx_id: 0,
-            len: payload.len() as u32,
-        }
-        .encode()
-        .to_vec();
-        v.extend_from_slice(payload);
-        v
-    }
-
     fn collect(p: &mut Parser, bytes: &[u8]) -> Result<Vec<(Header, Vec<u8>)>, WireError> {
         let mut out = Vec::new();
         p.feed(bytes, |m| out.push((m.header, m.payload.to_vec())))?;
@@ -172,10 +159,10 @@ mod tests {
 
     #[test]
     fn byte_at_a_time_and_back_to_back() {
-        let mut stream = reply(MsgType::Read, 1, b"xenbell");
-        stream.extend(reply(MsgType::Write, 2, b"OK\0"));
-        stream.extend(reply(MsgType::Error, 3, b"ENOENT\0"));
-        stream.extend(reply(MsgType::Rm, 4, b""));
+        let mut stream = Header::message(MsgType::Read, 1, b"xenbell");
+        stream.extend(Header::message(MsgType::Write, 2, b"OK\0"));
+        stream.extend(Header::message(MsgType::Error, 3, b"ENOENT\0"));
+        stream.extend(Header::message(MsgType::Rm, 4, b""));
         let mut p = Parser::new();
         let mut got = Vec::new();
         for b in &stream {
@@ -190,19 +177,19 @@ mod tests {
 
     #[test]
     fn result_types_errors() {
-        let bytes = reply(MsgType::Error, 9, b"EACCES\0");
+        let bytes = Header::message(MsgType::Error, 9, b"EACCES\0");
         let mut p = Parser::new();
         let (used, m) = p.push(&bytes).unwrap();
         assert_eq!(used, bytes.len());
         assert_eq!(m.unwrap().result(), Err(XsError::EACCES));
-        let bytes = reply(MsgType::Read, 9, b"5");
+        let bytes = Header::message(MsgType::Read, 9, b"5");
         assert_eq!(p.push(&bytes).unwrap().1.unwrap().result(), Ok(&b"5"[..]));
     }
 
     #[test]
     fn push_stops_at_message_end() {
-        let mut stream = reply(MsgType::Read, 1, b"ab");
-        stream.extend(reply(MsgType::Read, 2, b"cd"));
+        let mut stream = Header::message(MsgType::Read, 1, b"ab");
+        stream.extend(Header::message(MsgType::Read, 2, b"cd"));
         let mut p = Parser::new();
         let (used, m) = p.push(&stream).unwrap();
         assert_eq!((used, m.unwrap().payload), (HEADER_LEN + 2, &b"ab"[..]));
@@ -212,19 +199,19 @@ mod tests {
 
     #[test]
     fn bad_header_is_sticky_until_reset() {
-        let mut bad = reply(MsgType::Read, 1, b"");
+        let mut bad = Header::message(MsgType::Read, 1, b"");
         bad[12..16].copy_from_slice(&(PAYLOAD_MAX as u32 + 1).to_le_bytes());
         let mut p = Parser::new();
         // Rejected as soon as the header is complete, before any payload.
         assert_eq!(p.push(&bad[..15]).unwrap(), (15, None));
         assert_eq!(p.push(&bad[15..]), Err(WireError::PayloadTooLong(4097)));
         assert_eq!(
-            p.push(&reply(MsgType::Read, 2, b"")),
+            p.push(&Header::message(MsgType::Read, 2, b"")),
             Err(WireError::PayloadTooLong(4097))
         );
         p.reset();
-        assert!(p.push(&reply(MsgType::Read, 2, b"")).unwrap().1.is_some());
-        let mut unknown = reply(MsgType::Read, 1, b"");
+        assert!(p.push(&Header::message(MsgType::Read, 2, b"")).unwrap().1.is_some());
+        let mut unknown = Header::message(MsgType::Read, 1, b"");
         unknown[..4].copy_from_slice(&20u32.to_le_bytes());
         assert_eq!(
             collect(&mut Parser::new(), &unknown),
@@ -235,7 +222,7 @@ mod tests {
     #[test]
     fn max_payload_fits() {
         let big = vec![b'z'; PAYLOAD_MAX];
-        let got = collect(&mut Parser::new(), &reply(MsgType::Read, 1, &big)).unwrap();
+        let got = collect(&mut Parser::new(), &Header::message(MsgType::Read, 1, &big)).unwrap();
         assert_eq!(got[0].1.len(), PAYLOAD_MAX);
     }
 

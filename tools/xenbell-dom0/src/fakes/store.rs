@@ -53,14 +53,7 @@ impl FakeStore {
 
     /// Queues raw bytes as if xenstored sent them unasked (a watch event).
     pub fn inject(&mut self, ty: MsgType, payload: &[u8]) {
-        let header = Header {
-            ty,
-            req_id: 0,
-            tx_id: 0,
-            len: payload.len() as u32,
-        };
-        self.outbox.extend_from_slice(&header.encode());
-        self.outbox.extend_from_slice(payload);
+        self.reply(ty, 0, payload);
     }
 
     fn absolute(&self, path: &str) -> String {
@@ -77,14 +70,7 @@ impl FakeStore {
     }
 
     fn reply(&mut self, ty: MsgType, req_id: u32, payload: &[u8]) {
-        let header = Header {
-            ty,
-            req_id,
-            tx_id: 0,
-            len: payload.len() as u32,
-        };
-        self.outbox.extend_from_slice(&header.encode());
-        self.outbox.extend_from_slice(payload);
+        self.outbox.extend(Header::message(ty, req_id, payload));
     }
 
     fn handle(&mut self, header: Header, payload: &[u8]) {
