@@ -3,8 +3,6 @@
 //! program with the system compiler. Fails with a pointer to `make deps` if
 //! the header or the compiler is missing, rather than passing silently.
 
-use std::process::Command;
-
 use xs_wire::{MsgType, HEADER_LEN, PAYLOAD_MAX};
 
 const HEADER: &str = "/usr/include/xen/io/xs_wire.h";
@@ -27,29 +25,15 @@ int main(void) {
 "#;
 
 fn real_values() -> Vec<(String, u64)> {
-    assert!(
-        std::path::Path::new(HEADER).exists(),
-        "{HEADER} is missing: run make deps (libxen-dev)"
-    );
-    let dir = std::env::temp_dir().join(format!("xs-wire-c-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (src, exe) = (dir.join("probe.c"), dir.join("probe"));
-    std::fs::write(&src, PROGRAM).unwrap();
-    let cc = Command::new("cc").arg("-o").arg(&exe).arg(&src).status();
-    assert!(
-        matches!(cc, Ok(s) if s.success()),
-        "cc failed on {HEADER}: run make deps"
-    );
-    let out = Command::new(&exe).output().unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let (k, v) = l.rsplit_once(' ').unwrap();
-            (k.to_string(), v.parse().unwrap())
-        })
-        .collect()
+    c_probe::Probe {
+        name: "xs-wire",
+        headers: &[HEADER],
+        packages: "libxen-dev",
+        files: &[],
+        cc_args: &[],
+        program: PROGRAM,
+    }
+    .values()
 }
 
 #[test]
@@ -82,11 +66,7 @@ fn matches_xs_wire_h() {
         ("offsetof(struct xsd_sockmsg, len)", 12),
         ("XENSTORE_PAYLOAD_MAX", PAYLOAD_MAX as u64),
     ];
-    let real = real_values();
-    assert_eq!(real.len(), ours.len());
-    for ((name, value), (real_name, real_value)) in ours.iter().zip(&real) {
-        assert_eq!((*name, *value), (real_name.as_str(), *real_value));
-    }
+    c_probe::assert_matches(ours, &real_values());
     // Everything below XS_TYPE_COUNT except the removed XS_RESTRICT (20) is known.
     for t in 0..30u32 {
         assert_eq!(

@@ -7,9 +7,6 @@
 //! `xen/privcmd.h` includes the kernel-internal `<xen/interface/xen.h>`; a
 //! one-line shim maps it to libxen-dev's `<xen/xen.h>`.
 
-use std::path::Path;
-use std::process::Command;
-
 use xenbell_dom0::evtchn::*;
 use xenbell_dom0::privcmd::{
     EvtchnStatus, EVTCHNOP_STATUS, HYPERVISOR_EVENT_CHANNEL_OP, IOCTL_PRIVCMD_HYPERCALL,
@@ -42,41 +39,15 @@ int main(void) {
 "#;
 
 fn real_values() -> Vec<(String, u64)> {
-    for h in HEADERS {
-        assert!(
-            Path::new(h).exists(),
-            "{h} is missing: run make deps (linux-libc-dev, libxen-dev)"
-        );
+    c_probe::Probe {
+        name: "xenbell-dom0",
+        headers: &HEADERS,
+        packages: "linux-libc-dev, libxen-dev",
+        files: &[("xen/interface/xen.h", "#include <xen/xen.h>\n")],
+        cc_args: &["-D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__"],
+        program: PROGRAM,
     }
-    let dir = std::env::temp_dir().join(format!("xenbell-dom0-c-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("shim/xen/interface")).unwrap();
-    std::fs::write(
-        dir.join("shim/xen/interface/xen.h"),
-        "#include <xen/xen.h>\n",
-    )
-    .unwrap();
-    let (src, exe) = (dir.join("probe.c"), dir.join("probe"));
-    std::fs::write(&src, PROGRAM).unwrap();
-    let cc = Command::new("cc")
-        .arg("-D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__")
-        .arg("-I")
-        .arg(dir.join("shim"))
-        .arg("-o")
-        .arg(&exe)
-        .arg(&src)
-        .output();
-    let ok = matches!(&cc, Ok(o) if o.status.success());
-    assert!(ok, "cc failed on the Xen headers: run make deps\n{cc:?}");
-    let out = Command::new(&exe).output().unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let (k, v) = l.rsplit_once(' ').unwrap();
-            (k.to_string(), v.parse().unwrap())
-        })
-        .collect()
+    .values()
 }
 
 #[test]
@@ -115,9 +86,5 @@ fn ioctls_and_layouts_match_the_headers() {
             std::mem::offset_of!(EvtchnStatus, u) as u64 + 4,
         ),
     ];
-    let real = real_values();
-    assert_eq!(real.len(), ours.len(), "{real:?}");
-    for ((name, value), (real_name, real_value)) in ours.iter().zip(&real) {
-        assert_eq!((*name, *value), (real_name.as_str(), *real_value));
-    }
+    c_probe::assert_matches(&ours, &real_values());
 }
