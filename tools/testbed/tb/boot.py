@@ -15,8 +15,8 @@ from .ui import TestbedError
 QEMU = ["qemu-system-x86_64", "-accel", "tcg",
         "-cpu", "max",      # SVM+NPT: Debian's Xen has no shadow paging, PVH needs HAP
         "-m", "2048", "-smp", "1", "-nographic", "-no-reboot"]
-# For debugging the test bed itself, e.g. TESTBED_QEMU_EXTRA="-monitor unix:/tmp/m.sock,server,nowait"
-# (then `info registers` through that socket shows where a silent machine is).
+# Extra QEMU options, for debugging the test bed itself (e.g. TESTBED_QEMU_EXTRA="-d int").
+# The runner's own monitor socket is target/testbed/<run>.monitor (qemu.py).
 QEMU += shlex.split(os.environ.get("TESTBED_QEMU_EXTRA", ""))
 
 XEN_COMMON = ("console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all noreboot "

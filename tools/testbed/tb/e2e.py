@@ -7,12 +7,11 @@ A scenario that never reports (dom0 crashed, QEMU hung, ...) is reported FAIL he
 One retry, for the test bed only: when the shared boot went silent before every dom0
 scenario reported (no word from dom0 until the host's timeout), the scenarios that did not
 report are run once more in a fresh boot, and the first attempt is named in the output. A
-scenario's own FAIL verdict is final, never retried; so is a dom0 panic or a QEMU exit. Why: under
-QEMU TCG dom0 Linux's timers have been seen to stop for good mid-run (its `sleep`s never
-end while its processes and the guests keep running; the CPU samples the runner takes
-before stopping QEMU show it), a fault of the emulated platform that no scenario can
-control. The serial log of the first boot is kept as e2e.log, the retry's as
-e2e-retry.log.
+scenario's own FAIL verdict is final, never retried; so is a dom0 panic or a QEMU exit. Why:
+QEMU TCG can lose the wake-up of a halted CPU with Xen's timer interrupt pending, which
+stops every timer of the machine for good (qemu.py). The runner's key presses during
+silences cure that; this retry is the second line of defence. The serial log of the first
+boot is kept as e2e.log (with CPU samples at its end), the retry's as e2e-retry.log.
 """
 
 import time
