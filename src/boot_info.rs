@@ -58,7 +58,13 @@ pub fn read(paddr: u64) -> Result<BootInfo, BootError> {
     let si = unsafe { core::ptr::read(paddr as *const HvmStartInfo) };
     bootinfo::validate(&si).map_err(BootError)?;
 
-    let mut info = BootInfo { start_info_paddr: paddr, start_info: si, cmdline: "", memmap: [NO_ENTRY; MAX_MEMMAP_ENTRIES as usize], memmap_len: 0 };
+    let mut info = BootInfo {
+        start_info_paddr: paddr,
+        start_info: si,
+        cmdline: "",
+        memmap: [NO_ENTRY; MAX_MEMMAP_ENTRIES as usize],
+        memmap_len: 0,
+    };
     if bootinfo::start_info::has_memmap(&si) {
         let n = si.memmap_entries as usize;
         let mm_len = (n * core::mem::size_of::<HvmMemmapTableEntry>()) as u64;
@@ -138,7 +144,13 @@ impl BootInfo {
             self.start_info_paddr
         );
         for e in self.memmap() {
-            log::debug!("  {:#012x}-{:#012x} {:>8} KiB {}", e.addr, e.addr.saturating_add(e.size), e.size / 1024, type_name(e.type_));
+            log::debug!(
+                "  {:#012x}-{:#012x} {:>8} KiB {}",
+                e.addr,
+                e.addr.saturating_add(e.size),
+                e.size / 1024,
+                type_name(e.type_)
+            );
         }
     }
 

@@ -32,7 +32,11 @@ pub fn exception(f: &TrapFrame) -> ! {
     enter(name);
     let mut w = Unlocked;
     let _ = writeln!(w, "FATAL: exception {name} (vector {}) error_code={:#x}", f.vector, f.error_code);
-    let _ = writeln!(w, "  rip={:#018x} rsp={:#018x} rflags={:#010x} cs={:#x} ss={:#x}", f.rip, f.rsp, f.rflags, f.cs, f.ss);
+    let _ = writeln!(
+        w,
+        "  rip={:#018x} rsp={:#018x} rflags={:#010x} cs={:#x} ss={:#x}",
+        f.rip, f.rsp, f.rflags, f.cs, f.ss
+    );
     let cr2 = cpu::cr2();
     let _ = write!(w, "  cr2={cr2:#018x}");
     if f.vector == VEC_PAGE_FAULT {

@@ -77,32 +77,16 @@ fn inside(line: &str, part: &str) -> bool {
 fn check_parse(line: &str) {
     match Config::parse(line) {
         Ok(cfg) => {
-            assert!(
-                u32::from(cfg.remote) < DOMID_FIRST_RESERVED,
-                "remote={} accepted",
-                cfg.remote
-            );
-            assert!(
-                (1..=MAX_ROUNDS).contains(&cfg.rounds),
-                "rounds={} accepted",
-                cfg.rounds
-            );
+            assert!(u32::from(cfg.remote) < DOMID_FIRST_RESERVED, "remote={} accepted", cfg.remote);
+            assert!((1..=MAX_ROUNDS).contains(&cfg.rounds), "rounds={} accepted", cfg.rounds);
             for every_key in [true, false] {
                 let text = render(&cfg, every_key);
                 assert_eq!(Config::parse(&text), Ok(cfg), "{text:?} (from {line:?})");
             }
             let words: Vec<&str> = line.split_ascii_whitespace().collect();
             let reversed: Vec<&str> = words.iter().rev().copied().collect();
-            assert_eq!(
-                Config::parse(&reversed.join(" ")),
-                Ok(cfg),
-                "reversed {line:?}"
-            );
-            assert_eq!(
-                Config::parse(&words.join("\t\n ")),
-                Ok(cfg),
-                "re-spaced {line:?}"
-            );
+            assert_eq!(Config::parse(&reversed.join(" ")), Ok(cfg), "reversed {line:?}");
+            assert_eq!(Config::parse(&words.join("\t\n ")), Ok(cfg), "re-spaced {line:?}");
         }
         Err(e) => {
             let msg = e.to_string();
@@ -114,10 +98,7 @@ fn check_parse(line: &str) {
                 }
                 CmdlineError::NotKeyValue { word } => {
                     assert!(
-                        inside(line, word)
-                            && !word.is_empty()
-                            && !word.contains('=')
-                            && !KEYS.contains(&word),
+                        inside(line, word) && !word.is_empty() && !word.contains('=') && !KEYS.contains(&word),
                         "{e:?}"
                     );
                     assert!(msg.contains(&format!("'{word}'")), "{msg}");
@@ -125,10 +106,7 @@ fn check_parse(line: &str) {
                 CmdlineError::BadValue { key, value, .. } => {
                     assert!(inside(line, key) && KEYS.contains(&key), "{e:?}");
                     assert!(value.is_empty() || inside(line, value), "{e:?}");
-                    assert!(
-                        msg.contains(&format!("'{key}'")) && msg.contains(&format!("'{value}'")),
-                        "{msg}"
-                    );
+                    assert!(msg.contains(&format!("'{key}'")) && msg.contains(&format!("'{value}'")), "{msg}");
                 }
                 CmdlineError::Repeated { key } => {
                     assert!(inside(line, key) && KEYS.contains(&key), "{e:?}");

@@ -59,10 +59,7 @@ fuzz_target!(|data: &[u8]| {
         let (mut accepted, mut dropped, mut abandoned) = (0usize, 0usize, 0usize);
         while !rest.is_empty() {
             iterations += 1;
-            assert!(
-                iterations <= msg.len() + MAX_WAITS as usize + 1,
-                "write loop does not end"
-            );
+            assert!(iterations <= msg.len() + MAX_WAITS as usize + 1, "write loop does not end");
             let n = match checked_write(&mut producer, &mut ring, rest) {
                 Ok(n) => n,
                 Err(RingError::Corrupt { .. }) => {
@@ -84,11 +81,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = checked_free(&producer, &ring);
             waited += 1;
         }
-        assert_eq!(
-            accepted + dropped + abandoned,
-            msg.len(),
-            "bytes lost silently"
-        );
+        assert_eq!(accepted + dropped + abandoned, msg.len(), "bytes lost silently");
     }
 
     if !ring.lied.get() {
@@ -99,11 +92,7 @@ fuzz_target!(|data: &[u8]| {
             "the backend read bytes we did not write"
         );
         let in_ring = ring.page_prod().wrapping_sub(ring.page_cons()) as usize;
-        assert_eq!(
-            consumed.len() + in_ring,
-            written.len(),
-            "written bytes neither consumed nor in the ring"
-        );
+        assert_eq!(consumed.len() + in_ring, written.len(), "written bytes neither consumed nor in the ring");
         assert_eq!(ring.page_prod(), producer.counter());
     }
 });

@@ -102,11 +102,7 @@ impl World<'_> {
         let mut ops = self.ops.borrow_mut();
         if ops.len() < 8 {
             let port = self.port();
-            ops.push(XenOp {
-                unmask,
-                port,
-                step: 0,
-            });
+            ops.push(XenOp { unmask, port, step: 0 });
         }
     }
 
@@ -190,10 +186,7 @@ impl World<'_> {
     }
 
     fn enter_source(&self) {
-        assert!(
-            !self.owed_handler.get(),
-            "a pending bit was cleared but its handler never ran (event lost)"
-        );
+        assert!(!self.owed_handler.get(), "a pending bit was cleared but its handler never ran (event lost)");
         self.calls.set(self.calls.get() + 1);
         self.interleave();
     }
@@ -246,12 +239,7 @@ impl EventSource for Interleaved<'_, '_> {
 fn run_once(world: &World<'_>, dec: &mut Decoder) -> evtchn_2l::Stats {
     let src = Interleaved {
         world,
-        inner: SharedBitmaps::new(
-            &world.bm.pending,
-            &world.bm.mask,
-            &world.bm.sel,
-            &world.bm.upcall,
-        ),
+        inner: SharedBitmaps::new(&world.bm.pending, &world.bm.mask, &world.bm.sel, &world.bm.upcall),
     };
     let limits = dec.limits();
     let mut handled = 0u32;
@@ -265,45 +253,25 @@ fn run_once(world: &World<'_>, dec: &mut Decoder) -> evtchn_2l::Stats {
             Some((port, true)),
             "handler for port {port} without a successful test-and-clear of it just before"
         );
-        assert!(
-            world.owed_handler.replace(false),
-            "port {port} dispatched twice for one clear"
-        );
+        assert!(world.owed_handler.replace(false), "port {port} dispatched twice for one clear");
         let (w, bit) = split(port);
-        assert!(
-            world.bm.mask[w].load(SeqCst) & bit == 0,
-            "masked port {port} dispatched"
-        );
+        assert!(world.bm.mask[w].load(SeqCst) & bit == 0, "masked port {port} dispatched");
         world.dispatched.borrow_mut()[port as usize] += 1;
         handled += 1;
         // Xen keeps going while the handler runs.
         world.interleave();
     });
-    assert!(
-        !world.owed_handler.get(),
-        "the run ended with a cleared pending bit not dispatched"
-    );
+    assert!(!world.owed_handler.get(), "the run ended with a cleared pending bit not dispatched");
     let max_passes = limits.max_passes.max(1);
     let max_events = limits.max_events.max(1);
     assert_eq!(handled, stats.dispatched, "{stats:?}");
-    assert!(
-        stats.passes >= 1 && stats.passes <= max_passes,
-        "{stats:?} {limits:?}"
-    );
+    assert!(stats.passes >= 1 && stats.passes <= max_passes, "{stats:?} {limits:?}");
     assert!(stats.dispatched <= max_events, "{stats:?} {limits:?}");
     // Per pass: flag clear + selector take + re-check + requeue, and at most
     // 65 word scans (2 loads each) and 4096 test-and-clears.
     let bound = u64::from(stats.passes) * (4 + 65 * 2 + u64::from(N));
-    assert!(
-        world.calls.get() <= bound,
-        "{} EventSource calls for {stats:?}",
-        world.calls.get()
-    );
-    assert_eq!(
-        stats.more_pending,
-        world.bm.upcall.load(SeqCst) != 0,
-        "more_pending vs the upcall flag: {stats:?}"
-    );
+    assert!(world.calls.get() <= bound, "{} EventSource calls for {stats:?}", world.calls.get());
+    assert_eq!(stats.more_pending, world.bm.upcall.load(SeqCst) != 0, "more_pending vs the upcall flag: {stats:?}");
     if stats.more_pending {
         assert!(
             stats.passes == max_passes || stats.dispatched == max_events,
@@ -368,10 +336,8 @@ fuzz_target!(|data: &[u8]| {
             world.raised.borrow_mut()[p as usize] += 1;
         }
     }
-    let limits = Limits {
-        max_passes: s.below(11),
-        max_events: [0, 1, 2, 3, 5, 8, 64, 200, N, u32::MAX][s.below(10) as usize],
-    };
+    let limits =
+        Limits { max_passes: s.below(11), max_events: [0, 1, 2, 3, 5, 8, 64, 200, N, u32::MAX][s.below(10) as usize] };
     let mut dec = Decoder::with_limits(limits);
     dec.set_cursor(s.u32());
 
@@ -410,10 +376,7 @@ fuzz_target!(|data: &[u8]| {
     let mut runs = 0;
     while bm.upcall.load(SeqCst) != 0 {
         runs += 1;
-        assert!(
-            runs <= N + 4,
-            "decoder never drains: {runs} runs with the upcall flag still set"
-        );
+        assert!(runs <= N + 4, "decoder never drains: {runs} runs with the upcall flag still set");
         run_once(&world, &mut dec);
     }
     let stale = world.stale_words.get();
@@ -431,11 +394,7 @@ fuzz_target!(|data: &[u8]| {
         }
         let raised = world.raised.borrow()[p as usize];
         let got = world.dispatched.borrow()[p as usize];
-        assert_eq!(
-            got,
-            raised - u32::from(pending),
-            "port {p}: {raised} raises, {got} dispatches, pending {pending}"
-        );
+        assert_eq!(got, raised - u32::from(pending), "port {p}: {raised} raises, {got} dispatches, pending {pending}");
     }
     assert_eq!(world.dispatched.borrow()[0], 0);
 });

@@ -23,9 +23,7 @@ use xenbell_fuzz::{check_free_range, Src};
 fn point(s: &Src<'_>, earlier: &[u64]) -> u64 {
     match s.u8() % 8 {
         0 | 1 => u64::from(s.below(65536)) * 4096,
-        2 => (u64::from(s.below(65536)) * 4096)
-            .wrapping_add(u64::from(s.below(9)))
-            .wrapping_sub(4),
+        2 => (u64::from(s.below(65536)) * 4096).wrapping_add(u64::from(s.below(9))).wrapping_sub(4),
         3 => s.u64(),
         4 => u64::MAX - u64::from(s.below(8192)),
         5 if !earlier.is_empty() => earlier[s.below(earlier.len() as u32) as usize],
@@ -66,9 +64,5 @@ fuzz_target!(|data: &[u8]| {
     let mut res_rev = reserved.clone();
     res_rev.reverse();
     let again = largest_free_range(ram_rev.iter().copied(), &res_rev, limit);
-    assert_eq!(
-        again.map_or(0, |r| r.len()),
-        len,
-        "result depends on the order of the ranges"
-    );
+    assert_eq!(again.map_or(0, |r| r.len()), len, "result depends on the order of the ranges");
 });

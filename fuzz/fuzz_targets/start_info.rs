@@ -65,24 +65,16 @@ fuzz_target!(|input: &[u8]| {
         reserved: u32_at(&b, 52),
     };
     let has = has_memmap(&si);
-    assert_eq!(
-        has,
-        si.version >= 1 && si.memmap_paddr != 0 && si.memmap_entries != 0
-    );
+    assert_eq!(has, si.version >= 1 && si.memmap_paddr != 0 && si.memmap_entries != 0);
     let r = validate(&si);
     let want = if si.magic != XEN_HVM_START_MAGIC_VALUE {
         Err(StartInfoError::BadMagic { found: si.magic })
     } else if !has {
         Ok(())
     } else if si.memmap_entries > MAX_MEMMAP_ENTRIES {
-        Err(StartInfoError::TooManyMemmapEntries {
-            entries: si.memmap_entries,
-        })
+        Err(StartInfoError::TooManyMemmapEntries { entries: si.memmap_entries })
     } else if !si.memmap_paddr.is_multiple_of(8) {
-        Err(StartInfoError::BadPointer {
-            what: "memory map",
-            paddr: si.memmap_paddr,
-        })
+        Err(StartInfoError::BadPointer { what: "memory map", paddr: si.memmap_paddr })
     } else {
         Ok(())
     };

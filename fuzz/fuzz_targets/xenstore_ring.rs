@@ -39,9 +39,7 @@ use std::collections::VecDeque;
 
 use libfuzzer_sys::fuzz_target;
 use xen_ring::{Consumer, Producer, XENSTORE_RING_SIZE};
-use xenbell_fuzz::{
-    checked_available, checked_free, checked_read, checked_write, HostileRing, Side, Src,
-};
+use xenbell_fuzz::{checked_available, checked_free, checked_read, checked_write, HostileRing, Side, Src};
 use xs_wire::{Header, MsgType, Parser, Request, WireError, MESSAGE_MAX, PAYLOAD_MAX};
 
 const SIZE: usize = XENSTORE_RING_SIZE as usize;
@@ -61,9 +59,7 @@ fn text<'a>(s: &Src<'a>) -> String {
         _ => s.below(24) as usize,
     };
     let alphabet = b"/abc-_0129\0local/domain/data";
-    (0..n)
-        .map(|_| alphabet[s.below(alphabet.len() as u32) as usize] as char)
-        .collect()
+    (0..n).map(|_| alphabet[s.below(alphabet.len() as u32) as usize] as char).collect()
 }
 
 /// Checks one encoded request by parsing it back.
@@ -79,30 +75,16 @@ fn check_request(
     match result {
         Err(WireError::EmbeddedNul) => assert!(has_nul, "EmbeddedNul without a NUL: {req:?}"),
         Err(WireError::RequestTooLong(n)) => {
-            assert!(
-                !has_nul && n > PAYLOAD_MAX,
-                "RequestTooLong({n}) for {req:?}"
-            )
+            assert!(!has_nul && n > PAYLOAD_MAX, "RequestTooLong({n}) for {req:?}")
         }
         Err(e) => panic!("unexpected encode error {e:?} for {req:?}"),
         Ok(len) => {
-            assert!(
-                !has_nul,
-                "a NUL inside a path or token was encoded: {req:?}"
-            );
+            assert!(!has_nul, "a NUL inside a path or token was encoded: {req:?}");
             let mut p = Parser::new();
             let (used, m) = p.push(&buf[..len]).expect("our own request does not parse");
             let m = m.expect("our own request is incomplete");
             assert_eq!(used, len);
-            assert_eq!(
-                m.header,
-                Header {
-                    ty: req.msg_type(),
-                    req_id,
-                    tx_id,
-                    len: (len - 16) as u32
-                }
-            );
+            assert_eq!(m.header, Header { ty: req.msg_type(), req_id, tx_id, len: (len - 16) as u32 });
             let mut want = Vec::new();
             match *req {
                 Request::Read { path }
@@ -171,17 +153,11 @@ fuzz_target!(|data: &[u8]| {
         let value: Vec<u8> = s.bytes(s.below(64) as usize).to_vec();
         let req = match s.u8() % 7 {
             0 => Request::Read { path: &a },
-            1 => Request::Write {
-                path: &a,
-                value: &value,
-            },
+            1 => Request::Write { path: &a, value: &value },
             2 => Request::Directory { path: &a },
             3 => Request::Mkdir { path: &a },
             4 => Request::Rm { path: &a },
-            5 => Request::Watch {
-                path: &a,
-                token: &b,
-            },
+            5 => Request::Watch { path: &a, token: &b },
             _ => Request::GetDomainPath { domid: s.u32() },
         };
         let strings: Vec<&str> = match req {
@@ -202,12 +178,7 @@ fuzz_target!(|data: &[u8]| {
                         4 => (MsgType::WatchEvent, 0),
                         5 => (MsgType::Read, req_id.wrapping_add(1 + s.below(3))),
                         _ => (
-                            [
-                                MsgType::Read,
-                                MsgType::Write,
-                                MsgType::Error,
-                                MsgType::Directory,
-                            ][s.below(4) as usize],
+                            [MsgType::Read, MsgType::Write, MsgType::Error, MsgType::Directory][s.below(4) as usize],
                             req_id,
                         ),
                     };
@@ -233,13 +204,9 @@ fuzz_target!(|data: &[u8]| {
                     clean = false;
                     let mut h = Header::message(MsgType::Read, req_id, b"");
                     if s.u8().is_multiple_of(2) {
-                        h[..4].copy_from_slice(
-                            &[20u32, 23, 24, 255, u32::MAX][s.below(5) as usize].to_le_bytes(),
-                        );
+                        h[..4].copy_from_slice(&[20u32, 23, 24, 255, u32::MAX][s.below(5) as usize].to_le_bytes());
                     } else {
-                        h[12..16].copy_from_slice(
-                            &(PAYLOAD_MAX as u32 + 1 + s.u32() % 100_000).to_le_bytes(),
-                        );
+                        h[12..16].copy_from_slice(&(PAYLOAD_MAX as u32 + 1 + s.u32() % 100_000).to_le_bytes());
                     }
                     out.extend(h);
                 }
@@ -276,10 +243,7 @@ fuzz_target!(|data: &[u8]| {
         let carried = usize::from(!carry.is_empty());
         while outcome.is_none() {
             iterations += 1;
-            assert!(
-                iterations <= read_here + carried + MAX_IDLE as usize + 2,
-                "receive loop does not end"
-            );
+            assert!(iterations <= read_here + carried + MAX_IDLE as usize + 2, "receive loop does not end");
             let input: Vec<u8> = if !carry.is_empty() {
                 core::mem::take(&mut carry)
             } else {
@@ -313,11 +277,7 @@ fuzz_target!(|data: &[u8]| {
                     }
                     Ok(x) => x,
                 };
-                assert!(
-                    used >= 1 && used <= rest.len(),
-                    "push used {used} of {}",
-                    rest.len()
-                );
+                assert!(used >= 1 && used <= rest.len(), "push used {used} of {}", rest.len());
                 rest = &rest[used..];
                 let Some(m) = m else { continue };
                 assert_eq!(m.payload.len(), m.header.len as usize);
@@ -336,8 +296,7 @@ fuzz_target!(|data: &[u8]| {
                 if clean && !rsp_ring.lied.get() {
                     // The first well-formed message queued for our id.
                     loop {
-                        let (id, want_ty, want) =
-                            expected.pop_front().expect("a reply nobody sent");
+                        let (id, want_ty, want) = expected.pop_front().expect("a reply nobody sent");
                         if id == req_id {
                             assert_eq!(
                                 (*ty, &payload[..]),
@@ -361,8 +320,7 @@ fuzz_target!(|data: &[u8]| {
     if !req_ring.lied.get() {
         let consumed = req_ring.consumed.borrow();
         assert!(
-            consumed.len() <= requests_written.len()
-                && consumed[..] == requests_written[..consumed.len()],
+            consumed.len() <= requests_written.len() && consumed[..] == requests_written[..consumed.len()],
             "xenstored read bytes we did not write"
         );
     }

@@ -28,10 +28,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xs_wire::{
-    parse_watch_event, split_directory, trim_nul, Header, MsgType, Parser, WireError, XsError,
-    PAYLOAD_MAX,
-};
+use xs_wire::{parse_watch_event, split_directory, trim_nul, Header, MsgType, Parser, WireError, XsError, PAYLOAD_MAX};
 
 type Msg = ([u32; 4], Vec<u8>);
 
@@ -74,10 +71,7 @@ fn model(stream: &[u8]) -> (Vec<Msg>, End) {
 
 fn check_payload_helpers(ty: MsgType, payload: &[u8]) {
     for name in split_directory(payload) {
-        assert!(
-            !name.is_empty() && !name.contains(&0),
-            "directory entry {name:?}"
-        );
+        assert!(!name.is_empty() && !name.contains(&0), "directory entry {name:?}");
     }
     match parse_watch_event(payload) {
         Ok(ev) => {
@@ -124,13 +118,7 @@ fn by_push(stream: &[u8], chunks: &mut dyn Iterator<Item = usize>) -> (Vec<Msg>,
                     assert_eq!(p.push(b"more"), Err(e));
                     assert_eq!(p.push(&[]), Err(e));
                     p.reset();
-                    let ok = Header {
-                        ty: MsgType::Read,
-                        req_id: 1,
-                        tx_id: 0,
-                        len: 1,
-                    }
-                    .encode();
+                    let ok = Header { ty: MsgType::Read, req_id: 1, tx_id: 0, len: 1 }.encode();
                     assert!(p.push(&ok).unwrap().1.is_none());
                     let (used, m) = p.push(b"v").unwrap();
                     assert_eq!((used, m.map(|m| m.payload)), (1, Some(&b"v"[..])));
@@ -142,12 +130,7 @@ fn by_push(stream: &[u8], chunks: &mut dyn Iterator<Item = usize>) -> (Vec<Msg>,
                     if let Some(m) = m {
                         assert_eq!(m.payload.len(), m.header.len as usize);
                         assert!(m.payload.len() <= PAYLOAD_MAX);
-                        let h = [
-                            m.header.ty.as_u32(),
-                            m.header.req_id,
-                            m.header.tx_id,
-                            m.header.len,
-                        ];
+                        let h = [m.header.ty.as_u32(), m.header.req_id, m.header.tx_id, m.header.len];
                         assert_eq!(Header::decode(&m.header.encode()), Ok(m.header));
                         check_payload_helpers(m.header.ty, m.payload);
                         match m.result() {
@@ -165,11 +148,7 @@ fn by_push(stream: &[u8], chunks: &mut dyn Iterator<Item = usize>) -> (Vec<Msg>,
             }
         }
     }
-    let end = if p.is_idle() {
-        End::Clean
-    } else {
-        End::Partial
-    };
+    let end = if p.is_idle() { End::Clean } else { End::Partial };
     (out, end)
 }
 
@@ -181,29 +160,14 @@ fn by_feed(stream: &[u8], chunks: &mut dyn Iterator<Item = usize>) -> (Vec<Msg>,
     while at < stream.len() {
         let n = chunks.next().unwrap().min(stream.len() - at);
         let r = p.feed(&stream[at..at + n], |m| {
-            out.push((
-                [
-                    m.header.ty.as_u32(),
-                    m.header.req_id,
-                    m.header.tx_id,
-                    m.header.len,
-                ],
-                m.payload.to_vec(),
-            ))
+            out.push(([m.header.ty.as_u32(), m.header.req_id, m.header.tx_id, m.header.len], m.payload.to_vec()))
         });
         at += n;
         if let Err(e) = r {
             return (out, End::Error(e));
         }
     }
-    (
-        out,
-        if p.is_idle() {
-            End::Clean
-        } else {
-            End::Partial
-        },
-    )
+    (out, if p.is_idle() { End::Clean } else { End::Partial })
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -212,16 +176,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let k = usize::from(k % 16).min(rest.len());
     let (sizes, stream) = rest.split_at(k);
-    let mut sizes: Vec<usize> = sizes
-        .iter()
-        .map(|&b| {
-            if b >= 192 {
-                usize::from(b - 191) * 97
-            } else {
-                usize::from(b % 64)
-            }
-        })
-        .collect();
+    let mut sizes: Vec<usize> =
+        sizes.iter().map(|&b| if b >= 192 { usize::from(b - 191) * 97 } else { usize::from(b % 64) }).collect();
     if sizes.iter().all(|&n| n == 0) {
         sizes.push(7);
     }
@@ -230,15 +186,9 @@ fuzz_target!(|data: &[u8]| {
     let runs: [(&str, (Vec<Msg>, End)); 5] = [
         ("whole", by_push(stream, &mut std::iter::repeat(whole))),
         ("bytewise", by_push(stream, &mut std::iter::repeat(1))),
-        (
-            "chunks",
-            by_push(stream, &mut sizes.iter().copied().cycle()),
-        ),
+        ("chunks", by_push(stream, &mut sizes.iter().copied().cycle())),
         ("feed whole", by_feed(stream, &mut std::iter::repeat(whole))),
-        (
-            "feed chunks",
-            by_feed(stream, &mut sizes.iter().copied().cycle()),
-        ),
+        ("feed chunks", by_feed(stream, &mut sizes.iter().copied().cycle())),
     ];
     for (name, got) in &runs {
         assert_eq!(got.0.len(), want.0.len(), "{name}: message count");

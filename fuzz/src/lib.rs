@@ -28,10 +28,7 @@ pub struct Src<'a> {
 
 impl<'a> Src<'a> {
     pub fn new(data: &'a [u8]) -> Self {
-        Src {
-            data,
-            pos: Cell::new(0),
-        }
+        Src { data, pos: Cell::new(0) }
     }
 
     /// True once every input byte has been used.
@@ -270,10 +267,7 @@ impl<const N: usize> RingMemory for HostileRing<'_, N> {
     const SIZE: u32 = N as u32;
 
     fn read_byte(&self, index: usize) -> u8 {
-        assert!(
-            index < N,
-            "ring read out of bounds: index {index}, size {N}"
-        );
+        assert!(index < N, "ring read out of bounds: index {index}, size {N}");
         if self.src.u8() % 32 == 31 {
             // The peer overwrites the byte just before we read it.
             self.lied.set(true);
@@ -285,10 +279,7 @@ impl<const N: usize> RingMemory for HostileRing<'_, N> {
     }
 
     fn write_byte(&mut self, index: usize, byte: u8) {
-        assert!(
-            index < N,
-            "ring write out of bounds: index {index}, size {N}"
-        );
+        assert!(index < N, "ring write out of bounds: index {index}, size {N}");
         self.data.borrow_mut()[index] = byte;
         self.log.borrow_mut().push(Access::Write(index, byte));
     }
@@ -348,23 +339,13 @@ pub fn checked_write<const N: usize>(
         .collect();
     assert_eq!(loads.len(), 1, "write must read cons exactly once: {log:?}");
     assert!(
-        !log.iter().any(|a| matches!(
-            a,
-            Access::LoadProd(_) | Access::StoreCons(_) | Access::Read(..)
-        )),
+        !log.iter().any(|a| matches!(a, Access::LoadProd(_) | Access::StoreCons(_) | Access::Read(..))),
         "write touched what it must not: {log:?}"
     );
     let cons = loads[0];
     let used = before.wrapping_sub(cons);
     if used > size {
-        assert_eq!(
-            r,
-            Err(RingError::Corrupt {
-                prod: before,
-                cons,
-                size
-            })
-        );
+        assert_eq!(r, Err(RingError::Corrupt { prod: before, cons, size }));
         assert_eq!(log.len(), 1, "corrupt ring, yet written to: {log:?}");
         assert_eq!(p.counter(), before);
         return r;
@@ -378,31 +359,13 @@ pub fn checked_write<const N: usize>(
             _ => None,
         })
         .collect();
-    let want: Vec<(usize, u8)> = (0..n)
-        .map(|i| {
-            (
-                (before.wrapping_add(i as u32) & (size - 1)) as usize,
-                src[i],
-            )
-        })
-        .collect();
-    assert_eq!(
-        writes, want,
-        "write put the wrong bytes in the wrong places"
-    );
-    let stores: Vec<usize> = (0..log.len())
-        .filter(|&i| matches!(log[i], Access::StoreProd(_)))
-        .collect();
+    let want: Vec<(usize, u8)> =
+        (0..n).map(|i| ((before.wrapping_add(i as u32) & (size - 1)) as usize, src[i])).collect();
+    assert_eq!(writes, want, "write put the wrong bytes in the wrong places");
+    let stores: Vec<usize> = (0..log.len()).filter(|&i| matches!(log[i], Access::StoreProd(_))).collect();
     assert_eq!(stores.len(), 1, "prod must be stored once: {log:?}");
-    assert_eq!(
-        log[stores[0]],
-        Access::StoreProd(before.wrapping_add(n as u32))
-    );
-    assert_eq!(
-        stores[0],
-        log.len() - 1,
-        "prod published before the data: {log:?}"
-    );
+    assert_eq!(log[stores[0]], Access::StoreProd(before.wrapping_add(n as u32)));
+    assert_eq!(stores[0], log.len() - 1, "prod published before the data: {log:?}");
     assert_eq!(p.counter(), before.wrapping_add(n as u32));
     r
 }
@@ -433,29 +396,16 @@ pub fn checked_read<const N: usize>(
         .collect();
     assert_eq!(loads.len(), 1, "read must read prod exactly once: {log:?}");
     assert!(
-        !log.iter().any(|a| matches!(
-            a,
-            Access::LoadCons(_) | Access::StoreProd(_) | Access::Write(..)
-        )),
+        !log.iter().any(|a| matches!(a, Access::LoadCons(_) | Access::StoreProd(_) | Access::Write(..))),
         "read touched what it must not: {log:?}"
     );
     let prod = loads[0];
     let avail = prod.wrapping_sub(before);
     if avail > size {
-        assert_eq!(
-            r,
-            Err(RingError::Corrupt {
-                prod,
-                cons: before,
-                size
-            })
-        );
+        assert_eq!(r, Err(RingError::Corrupt { prod, cons: before, size }));
         assert_eq!(log.len(), 1, "corrupt ring, yet read from: {log:?}");
         assert_eq!(c.counter(), before);
-        assert!(
-            dst.iter().all(|&b| b == SENTINEL),
-            "corrupt ring, yet dst written"
-        );
+        assert!(dst.iter().all(|&b| b == SENTINEL), "corrupt ring, yet dst written");
         return r;
     }
     let n = dst.len().min(avail as usize);
@@ -469,65 +419,33 @@ pub fn checked_read<const N: usize>(
         .collect();
     assert_eq!(reads.len(), n, "each byte read exactly once: {log:?}");
     for (i, &(idx, b)) in reads.iter().enumerate() {
-        assert_eq!(
-            idx,
-            (before.wrapping_add(i as u32) & (size - 1)) as usize,
-            "read out of order"
-        );
+        assert_eq!(idx, (before.wrapping_add(i as u32) & (size - 1)) as usize, "read out of order");
         assert_eq!(dst[i], b, "dst[{i}] is not the byte read");
     }
-    assert!(
-        dst[n..].iter().all(|&b| b == SENTINEL),
-        "read wrote past its count"
-    );
-    let stores: Vec<usize> = (0..log.len())
-        .filter(|&i| matches!(log[i], Access::StoreCons(_)))
-        .collect();
+    assert!(dst[n..].iter().all(|&b| b == SENTINEL), "read wrote past its count");
+    let stores: Vec<usize> = (0..log.len()).filter(|&i| matches!(log[i], Access::StoreCons(_))).collect();
     assert_eq!(stores.len(), 1, "cons must be stored once: {log:?}");
-    assert_eq!(
-        log[stores[0]],
-        Access::StoreCons(before.wrapping_add(n as u32))
-    );
-    assert_eq!(
-        stores[0],
-        log.len() - 1,
-        "cons published before the reads: {log:?}"
-    );
+    assert_eq!(log[stores[0]], Access::StoreCons(before.wrapping_add(n as u32)));
+    assert_eq!(stores[0], log.len() - 1, "cons published before the reads: {log:?}");
     assert_eq!(c.counter(), before.wrapping_add(n as u32));
     r
 }
 
 /// `p.free(mem)`: one load, `SIZE - (prod - cons)` or `Corrupt`.
-pub fn checked_free<const N: usize>(
-    p: &Producer,
-    mem: &HostileRing<'_, N>,
-) -> Result<u32, RingError> {
+pub fn checked_free<const N: usize>(p: &Producer, mem: &HostileRing<'_, N>) -> Result<u32, RingError> {
     mem.take_log();
     let r = p.free(mem);
     let log = mem.take_log();
-    let [Access::LoadCons(cons)] = log[..] else {
-        panic!("free must load cons once and do nothing else: {log:?}")
-    };
+    let [Access::LoadCons(cons)] = log[..] else { panic!("free must load cons once and do nothing else: {log:?}") };
     let used = p.counter().wrapping_sub(cons);
     let size = N as u32;
-    let want = if used > size {
-        Err(RingError::Corrupt {
-            prod: p.counter(),
-            cons,
-            size,
-        })
-    } else {
-        Ok(size - used)
-    };
+    let want = if used > size { Err(RingError::Corrupt { prod: p.counter(), cons, size }) } else { Ok(size - used) };
     assert_eq!(r, want);
     r
 }
 
 /// `c.available(mem)`: one load, `prod - cons` or `Corrupt`.
-pub fn checked_available<const N: usize>(
-    c: &Consumer,
-    mem: &HostileRing<'_, N>,
-) -> Result<u32, RingError> {
+pub fn checked_available<const N: usize>(c: &Consumer, mem: &HostileRing<'_, N>) -> Result<u32, RingError> {
     mem.take_log();
     let r = c.available(mem);
     let log = mem.take_log();
@@ -536,15 +454,7 @@ pub fn checked_available<const N: usize>(
     };
     let avail = prod.wrapping_sub(c.counter());
     let size = N as u32;
-    let want = if avail > size {
-        Err(RingError::Corrupt {
-            prod,
-            cons: c.counter(),
-            size,
-        })
-    } else {
-        Ok(avail)
-    };
+    let want = if avail > size { Err(RingError::Corrupt { prod, cons: c.counter(), size }) } else { Ok(avail) };
     assert_eq!(r, want);
     r
 }
@@ -594,33 +504,19 @@ pub fn check_free_range(ram: &[Range], reserved: &[Range], limit: u64, got: Opti
         }
     }
     let Some(f) = got else {
-        assert_eq!(best, 0, "None, but the model finds {best} free bytes; ram {ram:?} reserved {reserved:?} limit {limit:#x}");
+        assert_eq!(
+            best, 0,
+            "None, but the model finds {best} free bytes; ram {ram:?} reserved {reserved:?} limit {limit:#x}"
+        );
         return;
     };
     let ctx = || format!("result {f:x?}; ram {ram:x?} reserved {reserved:x?} limit {limit:#x}");
     assert!(f.start < f.end, "empty result: {}", ctx());
-    assert!(
-        f.start % 4096 == 0 && f.end % 4096 == 0,
-        "not page-aligned: {}",
-        ctx()
-    );
+    assert!(f.start % 4096 == 0 && f.end % 4096 == 0, "not page-aligned: {}", ctx());
     assert!(f.end <= limit, "above the limit: {}", ctx());
-    assert!(
-        ram.iter().any(|r| r.start <= f.start && f.end <= r.end),
-        "not inside one RAM range: {}",
-        ctx()
-    );
+    assert!(ram.iter().any(|r| r.start <= f.start && f.end <= r.end), "not inside one RAM range: {}", ctx());
     for r in reserved.iter().filter(|r| r.start < r.end) {
-        assert!(
-            f.end <= r.start || f.start >= r.end,
-            "overlaps reserved {r:x?}: {}",
-            ctx()
-        );
+        assert!(f.end <= r.start || f.start >= r.end, "overlaps reserved {r:x?}: {}", ctx());
     }
-    assert_eq!(
-        u128::from(f.len()),
-        best,
-        "not the largest free range: {}",
-        ctx()
-    );
+    assert_eq!(u128::from(f.len()), best, "not the largest free range: {}", ctx());
 }

@@ -52,13 +52,26 @@ pub fn run() -> Result<u32, alloc::string::String> {
     let e = |e: crate::xen::XenError| alloc::format!("{e}");
 
     let a = evtchn::alloc_unbound(DOMID_SELF).map_err(e)?;
-    check!(n, matches!(evtchn::status(a).map_err(e)?, Status::Unbound { .. }), "port A {} not unbound after alloc", a.get());
+    check!(
+        n,
+        matches!(evtchn::status(a).map_err(e)?, Status::Unbound { .. }),
+        "port A {} not unbound after alloc",
+        a.get()
+    );
     let b = evtchn::bind_interdomain(DOMID_SELF, a.get()).map_err(e)?;
     log::info!("selftest: loopback channel A={} B={}", a.get(), b.get());
     let sa = evtchn::status(a).map_err(e)?;
     let sb = evtchn::status(b).map_err(e)?;
-    check!(n, matches!(sa, Status::Interdomain { port, .. } if port == b.get()), "status A = {sa:?}, want interdomain to B");
-    check!(n, matches!(sb, Status::Interdomain { port, .. } if port == a.get()), "status B = {sb:?}, want interdomain to A");
+    check!(
+        n,
+        matches!(sa, Status::Interdomain { port, .. } if port == b.get()),
+        "status A = {sa:?}, want interdomain to B"
+    );
+    check!(
+        n,
+        matches!(sb, Status::Interdomain { port, .. } if port == a.get()),
+        "status B = {sb:?}, want interdomain to A"
+    );
     check!(n, events::is_pending(b), "Xen did not set B pending at bind time");
     events::clear_pending(b);
 
@@ -75,18 +88,32 @@ pub fn run() -> Result<u32, alloc::string::String> {
     }
     let dt = time::system_time_ns() - t0;
     check!(n, hits() == ROUNDS, "handler ran {} times for {ROUNDS} notifications", hits());
-    log::info!("selftest: {ROUNDS} notifications through the upcall in {} ms ({} ns each)", dt / 1_000_000, dt / ROUNDS);
+    log::info!(
+        "selftest: {ROUNDS} notifications through the upcall in {} ms ({} ns each)",
+        dt / 1_000_000,
+        dt / ROUNDS
+    );
 
     events::mask(a);
     check!(n, events::is_masked(a), "port A not masked after mask()");
     let before = hits();
     evtchn::send(b).map_err(e)?;
     wait::sleep(10_000_000);
-    check!(n, hits() == before && events::is_pending(a), "masked port: delivered={} pending={}", hits() - before, events::is_pending(a));
+    check!(
+        n,
+        hits() == before && events::is_pending(a),
+        "masked port: delivered={} pending={}",
+        hits() - before,
+        events::is_pending(a)
+    );
     // Unmask must re-deliver at once, not at the next unrelated upcall: a
     // short timeout (the timer would otherwise rescue a lost re-raise).
     events::unmask(a);
-    check!(n, wait::wait_until(Some(UNMASK_TIMEOUT_NS), || hits() == before + 1), "event sent while masked not delivered promptly after unmask");
+    check!(
+        n,
+        wait::wait_until(Some(UNMASK_TIMEOUT_NS), || hits() == before + 1),
+        "event sent while masked not delivered promptly after unmask"
+    );
 
     evtchn::close(b).map_err(e)?;
     let sb = evtchn::status(b).map_err(e)?;

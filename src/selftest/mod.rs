@@ -22,7 +22,11 @@ pub fn run(test: Selftest, on_xen: bool) {
 }
 
 /// Runs a self test that talks to Xen; off Xen, says so and crashes.
-fn on_xen_only(name: &str, on_xen: bool, test: fn() -> Result<u32, alloc::string::String>) -> Result<u32, alloc::string::String> {
+fn on_xen_only(
+    name: &str,
+    on_xen: bool,
+    test: fn() -> Result<u32, alloc::string::String>,
+) -> Result<u32, alloc::string::String> {
     if !on_xen {
         log::error!("selftest={name} needs Xen");
         crate::platform::crash();

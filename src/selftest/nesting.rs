@@ -29,7 +29,9 @@ fn handler() {
     }
     // The outer delivery gets here once, after the inner one returned.
     if RETURNS.fetch_add(1, Ordering::SeqCst) >= 2 {
-        log::error!("RESULT: FAILURE selftest=nesting: the handler's tail ran more than twice: a return address was lost");
+        log::error!(
+            "RESULT: FAILURE selftest=nesting: the handler's tail ran more than twice: a return address was lost"
+        );
         crate::platform::crash();
     }
 }

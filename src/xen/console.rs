@@ -10,7 +10,7 @@
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use spin::Mutex;
-use xen_abi::console::{XenconsInterface, CONSOLEIO_write};
+use xen_abi::console::{CONSOLEIO_write, XenconsInterface};
 use xen_abi::hvm::{HVM_PARAM_CONSOLE_EVTCHN, HVM_PARAM_CONSOLE_PFN};
 use xen_abi::Port;
 use xen_ring::Producer;
@@ -109,7 +109,10 @@ fn write(bytes: &[u8]) {
             let dropped = DROPPED.swap(0, Ordering::Relaxed);
             if dropped > 0 {
                 let mut note = crate::logger::LineBuf::new();
-                let _ = core::fmt::Write::write_fmt(&mut note, format_args!("[console: {dropped} bytes dropped while xenconsoled did not read]\n"));
+                let _ = core::fmt::Write::write_fmt(
+                    &mut note,
+                    format_args!("[console: {dropped} bytes dropped while xenconsoled did not read]\n"),
+                );
                 write_ring(r, note.as_bytes());
             }
             write_ring(r, bytes);

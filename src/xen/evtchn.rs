@@ -12,9 +12,14 @@ use super::{hypercall, XenError};
 pub enum Status {
     Closed,
     /// Waiting for `remote` to bind.
-    Unbound { remote: DomId },
+    Unbound {
+        remote: DomId,
+    },
     /// Connected to `port` of `dom`.
-    Interdomain { dom: DomId, port: u32 },
+    Interdomain {
+        dom: DomId,
+        port: u32,
+    },
     Pirq(u32),
     Virq(u32),
     Ipi,

@@ -1,7 +1,9 @@
 //! hvm_op: HVM parameters (where Xen put the console and xenstore rings, how
 //! to deliver the upcall) and the per-vCPU upcall vector.
 
-use xen_abi::hvm::{XenHvmEvtchnUpcallVector, XenHvmParam, HVMOP_get_param, HVMOP_set_evtchn_upcall_vector, HVMOP_set_param};
+use xen_abi::hvm::{
+    HVMOP_get_param, HVMOP_set_evtchn_upcall_vector, HVMOP_set_param, XenHvmEvtchnUpcallVector, XenHvmParam,
+};
 use xen_abi::xen::DOMID_SELF;
 
 use super::{hypercall, XenError};

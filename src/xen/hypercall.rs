@@ -142,7 +142,7 @@ pub fn set_timer_op(deadline_ns: u64) -> Result<(), XenError> {
 
 /// (XENVER_version, XENVER_get_features submap 0).
 pub fn xen_version_features() -> Result<(u32, u32), XenError> {
-    use xen_abi::xen::{XenFeatureInfo, XENVER_get_features, XENVER_version};
+    use xen_abi::xen::{XENVER_get_features, XENVER_version, XenFeatureInfo};
     // SAFETY: XENVER_version takes no argument.
     let v = XenError::check("XENVER_version", unsafe { xen_version(XENVER_version, 0) })?;
     let mut fi = XenFeatureInfo { submap_idx: 0, submap: 0 };

@@ -2,9 +2,9 @@
 //! info has none).
 
 use spin::Mutex;
-use xen_abi::memory::{E820Entry, XenMemoryMap, XENMEM_maximum_reservation, XENMEM_memory_map};
-use xen_abi::xen::DomId;
+use xen_abi::memory::{E820Entry, XENMEM_maximum_reservation, XENMEM_memory_map, XenMemoryMap};
 use xen_abi::start_info::HvmMemmapTableEntry;
+use xen_abi::xen::DomId;
 
 use super::{hypercall, XenError};
 

@@ -39,7 +39,10 @@ pub fn init(upcall_mode: bootinfo::Upcall, entry_tsc: u64) -> bool {
     let Some(leaves) = cpuid::detect() else { return false };
     log::info!(
         "xen: found Xen {}.{} (CPUID base {:#x}, hypercall MSR {:#x})",
-        leaves.major, leaves.minor, leaves.base, leaves.hypercall_msr
+        leaves.major,
+        leaves.minor,
+        leaves.base,
+        leaves.hypercall_msr
     );
     if let Err(e) = hypercall::install(leaves.hypercall_msr) {
         log::error!("xen: {e}");

@@ -1,6 +1,6 @@
 //! sched_op: shutdown, block, poll, yield.
 
-use xen_abi::sched::{SchedPoll, SchedShutdown, SCHEDOP_poll, SCHEDOP_shutdown};
+use xen_abi::sched::{SCHEDOP_poll, SCHEDOP_shutdown, SchedPoll, SchedShutdown};
 use xen_abi::Port;
 
 use super::{hypercall, XenError};

@@ -10,7 +10,7 @@ use core::mem::offset_of;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8};
 
 use xen_abi::evtchn::NR_WORDS;
-use xen_abi::memory::{XenAddToPhysmap, XENMAPSPACE_shared_info, XENMEM_add_to_physmap};
+use xen_abi::memory::{XENMAPSPACE_shared_info, XENMEM_add_to_physmap, XenAddToPhysmap};
 use xen_abi::shared_info::{SharedInfo, VcpuInfo, VcpuTimeInfo};
 use xen_abi::xen::DOMID_SELF;
 
@@ -34,8 +34,13 @@ fn base() -> usize {
 
 /// XENMEM_add_to_physmap(XENMAPSPACE_shared_info) at our page's frame.
 pub fn map() -> Result<(), XenError> {
-    let mut xatp =
-        XenAddToPhysmap { domid: DOMID_SELF, size: 0, space: XENMAPSPACE_shared_info, idx: 0, gpfn: base() as u64 >> 12 };
+    let mut xatp = XenAddToPhysmap {
+        domid: DOMID_SELF,
+        size: 0,
+        space: XENMAPSPACE_shared_info,
+        idx: 0,
+        gpfn: base() as u64 >> 12,
+    };
     // SAFETY: xatp is a valid xen_add_to_physmap; the frame is a page we own
     // and touch only through atomics from now on.
     let ret = unsafe { hypercall::memory_op(XENMEM_add_to_physmap, &mut xatp as *mut _ as u64) };

@@ -25,7 +25,11 @@ pub fn init(entry_tsc: u64) {
     let now_tsc = rdtsc();
     let now = system_time_ns();
     let t = shared::time();
-    let since_entry = pvclock_scale(now_tsc.wrapping_sub(entry_tsc), t.mul.load(Ordering::Relaxed), t.shift.load(Ordering::Relaxed) as i8);
+    let since_entry = pvclock_scale(
+        now_tsc.wrapping_sub(entry_tsc),
+        t.mul.load(Ordering::Relaxed),
+        t.shift.load(Ordering::Relaxed) as i8,
+    );
     EPOCH.store(now.saturating_sub(since_entry), Ordering::Relaxed);
     READY.store(true, Ordering::Release);
 }

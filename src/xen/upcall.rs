@@ -47,7 +47,10 @@ pub fn install(cpuid_base: u32, features: u32, want: Upcall) -> Result<Delivery,
     let cheap_eoi = hvm_leaf & (XEN_HVM_CPUID_APIC_ACCESS_VIRT | XEN_HVM_CPUID_X2APIC_VIRT) != 0;
     let has_callback = features & (1 << xen_abi::xen::XENFEAT_hvm_callback_vector) != 0;
     if want == Upcall::PerVcpu && !per_vcpu {
-        return Err(XenError { op: "HVMOP_set_evtchn_upcall_vector (not advertised)", errno: xen_abi::Errno(xen_abi::errno::ENOSYS) });
+        return Err(XenError {
+            op: "HVMOP_set_evtchn_upcall_vector (not advertised)",
+            errno: xen_abi::Errno(xen_abi::errno::ENOSYS),
+        });
     }
     let use_per_vcpu = match want {
         Upcall::PerVcpu => true,

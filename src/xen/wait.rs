@@ -6,11 +6,11 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use xen_abi::vcpu::{VcpuSetPeriodicTimer, VCPUOP_set_periodic_timer};
+use xen_abi::vcpu::{VCPUOP_set_periodic_timer, VcpuSetPeriodicTimer};
 use xen_abi::xen::VIRQ_TIMER;
 use xen_abi::Port;
 
-use super::{evtchn, events, hypercall, time, XenError};
+use super::{events, evtchn, hypercall, time, XenError};
 use crate::arch::cpu;
 
 static TIMER_FIRED: AtomicU64 = AtomicU64::new(0);
@@ -33,7 +33,11 @@ pub struct Diagnostics {
 
 pub fn diagnostics() -> Diagnostics {
     let d = DEADLINE.load(Ordering::Relaxed);
-    Diagnostics { deadline: (d != 0).then_some(d), wakeups: WAKEUPS.load(Ordering::Relaxed), now: time::system_time_ns() }
+    Diagnostics {
+        deadline: (d != 0).then_some(d),
+        wakeups: WAKEUPS.load(Ordering::Relaxed),
+        now: time::system_time_ns(),
+    }
 }
 
 /// Period of the backstop timer (see [`init`]).

@@ -112,7 +112,17 @@ pub fn init() -> bool {
     };
     let producer = Producer::new(req.load_prod(Ordering::Acquire));
     let consumer = Consumer::new(rsp.load_cons(Ordering::Acquire));
-    *CLIENT.lock() = Some(Client { req, rsp, producer, consumer, port, parser: Parser::new(), next_id: 1, watch_events: VecDeque::new(), leftover: Vec::new() });
+    *CLIENT.lock() = Some(Client {
+        req,
+        rsp,
+        producer,
+        consumer,
+        port,
+        parser: Parser::new(),
+        next_id: 1,
+        watch_events: VecDeque::new(),
+        leftover: Vec::new(),
+    });
     events::bind_handler(port, on_store_event);
     true
 }

@@ -86,12 +86,14 @@ pub enum CmdlineError<'a> {
 impl fmt::Display for CmdlineError<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CmdlineError::UnknownKey { key } => write!(
-                f,
-                "cmdline: unknown key '{key}' (known keys: log, remote, mode, rounds, selftest, upcall)"
-            ),
+            CmdlineError::UnknownKey { key } => {
+                write!(f, "cmdline: unknown key '{key}' (known keys: log, remote, mode, rounds, selftest, upcall)")
+            }
             CmdlineError::NotKeyValue { word } => {
-                write!(f, "cmdline: '{word}' is not key=value (known keys: log, remote, mode, rounds, selftest, upcall)")
+                write!(
+                    f,
+                    "cmdline: '{word}' is not key=value (known keys: log, remote, mode, rounds, selftest, upcall)"
+                )
             }
             CmdlineError::BadValue { key, value, expected } => {
                 write!(f, "cmdline: bad value '{value}' for key '{key}': expected {expected}")

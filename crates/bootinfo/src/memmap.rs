@@ -34,10 +34,8 @@ pub fn largest_free_range(ram: impl Iterator<Item = Range>, reserved: &[Range], 
         // Walk the range, skipping over reserved pieces: at each step find the
         // first reserved range that begins inside [start, end) or covers start.
         while start < end {
-            let blocker = reserved
-                .iter()
-                .filter(|x| x.start < x.end && x.end > start && x.start < end)
-                .min_by_key(|x| x.start);
+            let blocker =
+                reserved.iter().filter(|x| x.start < x.end && x.end > start && x.start < end).min_by_key(|x| x.start);
             let (piece_end, next) = match blocker {
                 Some(b) if b.start <= start => (start, align_up(b.end)),
                 Some(b) => (b.start & !(PAGE - 1), align_up(b.end)),

@@ -13,13 +13,24 @@ pub const MAX_CMDLINE: usize = 4096;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StartInfoError {
     /// The pointer itself is unusable (null, misaligned, not mapped).
-    BadPointer { what: &'static str, paddr: u64 },
-    BadMagic { found: u32 },
+    BadPointer {
+        what: &'static str,
+        paddr: u64,
+    },
+    BadMagic {
+        found: u32,
+    },
     /// Version 0 has no memory map, which the kernel needs for its heap.
-    NoMemmap { version: u32 },
-    TooManyMemmapEntries { entries: u32 },
+    NoMemmap {
+        version: u32,
+    },
+    TooManyMemmapEntries {
+        entries: u32,
+    },
     CmdlineUnterminated,
-    CmdlineNotUtf8 { at: usize },
+    CmdlineNotUtf8 {
+        at: usize,
+    },
 }
 
 impl fmt::Display for StartInfoError {

@@ -15,10 +15,7 @@ pub struct Limits {
 
 impl Limits {
     /// 8 passes, 4096 events: every port at least once, bounded under a flood.
-    pub const DEFAULT: Limits = Limits {
-        max_passes: 8,
-        max_events: NR_EVENT_CHANNELS as u32,
-    };
+    pub const DEFAULT: Limits = Limits { max_passes: 8, max_events: NR_EVENT_CHANNELS as u32 };
 }
 
 impl Default for Limits {
@@ -65,10 +62,7 @@ type PassResult = Result<(), u64>;
 impl Decoder {
     /// Cursor at port 0, [`Limits::DEFAULT`].
     pub const fn new() -> Self {
-        Decoder {
-            next: 0,
-            limits: Limits::DEFAULT,
-        }
+        Decoder { next: 0, limits: Limits::DEFAULT }
     }
 
     /// Same, with other limits.
@@ -130,14 +124,7 @@ impl Decoder {
     /// word is scanned in two parts (bits from the cursor up first, the bits
     /// below it last), so every port is visited once, in the cyclic order
     /// `cursor, cursor + 1, ..., 4095, 0, ..., cursor - 1`.
-    fn pass<S, F>(
-        &mut self,
-        src: &S,
-        mut sel: u64,
-        budget: &mut u32,
-        stats: &mut Stats,
-        handle: &mut F,
-    ) -> PassResult
+    fn pass<S, F>(&mut self, src: &S, mut sel: u64, budget: &mut u32, stats: &mut Stats, handle: &mut F) -> PassResult
     where
         S: EventSource + ?Sized,
         F: FnMut(u32),

@@ -62,9 +62,7 @@ impl OwnedBitmaps {
         if self.mask[word].load(Ordering::SeqCst) & bit != 0 {
             return Raise::Masked;
         }
-        Raise::Raised {
-            upcall: self.raise_word(word),
-        }
+        Raise::Raised { upcall: self.raise_word(word) }
     }
 
     /// Xen's `EVTCHNOP_unmask` (`evtchn_2l_unmask`): clear the mask bit and,

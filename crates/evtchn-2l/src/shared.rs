@@ -38,12 +38,7 @@ impl<'a> SharedBitmaps<'a> {
         sel: &'a AtomicU64,
         upcall: &'a AtomicU8,
     ) -> Self {
-        SharedBitmaps {
-            pending,
-            mask,
-            sel,
-            upcall,
-        }
+        SharedBitmaps { pending, mask, sel, upcall }
     }
 
     /// Bitmaps of the mapped shared_info page and one vCPU's `vcpu_info`

@@ -33,9 +33,7 @@ const MASKED: [u32; 3] = [2, 100, 4094];
 
 /// Ports the raiser uses: a spread over all words, both ends, and the masked ones.
 fn ports() -> Vec<u32> {
-    let mut v: Vec<u32> = (0..200u32)
-        .map(|i| 1 + i.wrapping_mul(2_654_435_761) % 4095)
-        .collect();
+    let mut v: Vec<u32> = (0..200u32).map(|i| 1 + i.wrapping_mul(2_654_435_761) % 4095).collect();
     v.extend([1, 63, 64, 4095]);
     v.extend(MASKED);
     v.sort_unstable();
@@ -104,10 +102,7 @@ fn scenario(seed: u64) -> u64 {
                 // Checkpoint: once the decoder is quiet, nothing unmasked may be pending.
                 let deadline = Instant::now() + Duration::from_secs(20);
                 while quiet.load(Ordering::Acquire) < burst {
-                    assert!(
-                        Instant::now() < deadline,
-                        "decoder never went quiet after burst {burst}"
-                    );
+                    assert!(Instant::now() < deadline, "decoder never went quiet after burst {burst}");
                     std::hint::spin_loop();
                 }
                 for &p in &ports {
@@ -125,10 +120,7 @@ fn scenario(seed: u64) -> u64 {
         });
 
         let src = bm.source();
-        let mut dec = Decoder::with_limits(Limits {
-            max_passes: 4,
-            max_events: 16,
-        });
+        let mut dec = Decoder::with_limits(Limits { max_passes: 4, max_events: 16 });
         loop {
             let finished = done.load(Ordering::Acquire);
             let burst = bursts.load(Ordering::Acquire);
@@ -153,15 +145,8 @@ fn scenario(seed: u64) -> u64 {
         let (t, s) = (transitions[p as usize], served[p as usize]);
         if MASKED.contains(&p) {
             assert_eq!(s, 0, "masked port {p} was dispatched");
-            assert!(
-                t <= 1,
-                "masked port {p} went 0->1 twice without being served"
-            );
-            assert_eq!(
-                bm.is_pending(p),
-                t == 1,
-                "masked port {p} lost its pending bit"
-            );
+            assert!(t <= 1, "masked port {p} went 0->1 twice without being served");
+            assert_eq!(bm.is_pending(p), t == 1, "masked port {p} lost its pending bit");
         } else {
             assert_eq!(s, t, "port {p}: {t} raises (0->1) but {s} dispatches");
             assert!(!bm.is_pending(p), "port {p} left pending");
@@ -177,11 +162,7 @@ fn scenario(seed: u64) -> u64 {
     while bm.upcall() {
         dec.run(&bm.source(), |p| after.push(p));
     }
-    let want: Vec<u32> = MASKED
-        .iter()
-        .copied()
-        .filter(|&p| transitions[p as usize] == 1)
-        .collect();
+    let want: Vec<u32> = MASKED.iter().copied().filter(|&p| transitions[p as usize] == 1).collect();
     after.sort_unstable();
     assert_eq!(after, want);
     served_while_racing

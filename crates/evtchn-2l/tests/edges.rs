@@ -26,10 +26,7 @@ fn port_zero_is_ignored() {
     bm.set_upcall();
     let (got, stats) = run_once(&mut Decoder::new(), &bm);
     assert!(got.is_empty());
-    assert_eq!(
-        (stats.dispatched, stats.passes, stats.more_pending),
-        (0, 1, false)
-    );
+    assert_eq!((stats.dispatched, stats.passes, stats.more_pending), (0, 1, false));
     assert!(bm.is_pending(0));
     let mut got = vec![];
     naive_scan(&bm.source(), 4, |p| got.push(p));
@@ -68,10 +65,7 @@ fn selector_without_unmasked_events() {
     bm.set_upcall();
     let (got, stats) = run_once(&mut Decoder::new(), &bm);
     assert!(got.is_empty());
-    assert_eq!(
-        (stats.words_scanned, stats.passes, stats.more_pending),
-        (64, 1, false)
-    );
+    assert_eq!((stats.words_scanned, stats.passes, stats.more_pending), (64, 1, false));
     assert_eq!((bm.pending_sel(), bm.upcall()), (0, false));
     assert!((0..64).all(|w| bm.is_pending(w * 64 + 7)));
 }
@@ -134,11 +128,7 @@ fn bit_cleared_by_someone_else_is_not_dispatched() {
     let bm = OwnedBitmaps::new();
     bm.xen_set_pending(10);
     bm.xen_set_pending(11);
-    let thief = Thief {
-        bm: &bm,
-        victim: 10,
-        armed: Cell::new(true),
-    };
+    let thief = Thief { bm: &bm, victim: 10, armed: Cell::new(true) };
     let mut got = vec![];
     let stats = Decoder::new().run(&thief, |p| got.push(p));
     assert_eq!(got, [11]);
@@ -170,25 +160,16 @@ fn flood_is_bounded() {
     for p in 1..4096 {
         bm.xen_set_pending(p);
     }
-    let limits = Limits {
-        max_passes: 3,
-        max_events: u32::MAX,
-    };
+    let limits = Limits { max_passes: 3, max_events: u32::MAX };
     let stats = Decoder::with_limits(limits).run(&bm.source(), |p| {
         bm.xen_set_pending(p);
     });
-    assert_eq!(
-        (stats.passes, stats.dispatched, stats.more_pending),
-        (3, 3 * 4095, true)
-    );
+    assert_eq!((stats.passes, stats.dispatched, stats.more_pending), (3, 3 * 4095, true));
     assert!(bm.upcall());
     let stats = naive_scan(&bm.source(), 2, |p| {
         bm.xen_set_pending(p);
     });
-    assert_eq!(
-        (stats.passes, stats.dispatched, stats.more_pending),
-        (2, 2 * 4095, true)
-    );
+    assert_eq!((stats.passes, stats.dispatched, stats.more_pending), (2, 2 * 4095, true));
 }
 
 /// Budget exhaustion mid-pass: the unscanned selector bits go back to the
@@ -200,10 +181,7 @@ fn budget_requeues_the_rest() {
     for p in [3, 70, 700, 4000] {
         bm.xen_set_pending(p);
     }
-    let mut dec = Decoder::with_limits(Limits {
-        max_passes: 8,
-        max_events: 2,
-    });
+    let mut dec = Decoder::with_limits(Limits { max_passes: 8, max_events: 2 });
     let (got, stats) = run_once(&mut dec, &bm);
     assert_eq!((got, stats.more_pending), (vec![3, 70], true));
     assert_eq!(dec.cursor(), 700);

@@ -32,10 +32,7 @@ fn worst_delay(log: &[Ev]) -> Option<usize> {
     for (i, ev) in log.iter().enumerate() {
         if let Ev::Raise(x) = *ev {
             let served_at = log[i..].iter().position(|e| *e == Ev::Served(x))? + i;
-            let floods = log[i..served_at]
-                .iter()
-                .filter(|e| **e == Ev::Served(A))
-                .count();
+            let floods = log[i..served_at].iter().filter(|e| **e == Ev::Served(A)).count();
             worst = worst.max(floods);
         }
     }
@@ -85,26 +82,13 @@ fn flood_bounded_with_default_limits() {
     let a = log.iter().filter(|e| **e == Ev::Served(A)).count();
     // One A per pass, passes capped per call: the flood cannot pin the decoder.
     assert_eq!(a, 20 * limits.max_passes as usize);
-    assert!(
-        worst_delay(&log).expect("a port was starved") <= 1,
-        "{log:?}"
-    );
+    assert!(worst_delay(&log).expect("a port was starved") <= 1, "{log:?}");
 }
 
 #[test]
 fn flood_bounded_with_one_event_per_call() {
-    let log = scenario(
-        Limits {
-            max_passes: 8,
-            max_events: 1,
-        },
-        300,
-        false,
-    );
-    let others = log
-        .iter()
-        .filter(|e| matches!(e, Ev::Served(x) if *x != A))
-        .count();
+    let log = scenario(Limits { max_passes: 8, max_events: 1 }, 300, false);
+    let others = log.iter().filter(|e| matches!(e, Ev::Served(x) if *x != A)).count();
     assert!(others > 50, "other ports were hardly served: {others}");
     assert!(worst_delay(&log).expect("a port was starved") <= 1);
 }
@@ -114,13 +98,6 @@ fn no_cursor_is_caught() {
     // Negative control: without the cursor (fresh decoder per call) and one
     // event per call, port 4095 is starved behind A = 70; the checker must
     // notice, otherwise the two tests above prove nothing.
-    let log = scenario(
-        Limits {
-            max_passes: 8,
-            max_events: 1,
-        },
-        300,
-        true,
-    );
+    let log = scenario(Limits { max_passes: 8, max_events: 1 }, 300, true);
     assert_eq!(worst_delay(&log), None, "starvation not detected: {log:?}");
 }

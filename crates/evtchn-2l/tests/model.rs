@@ -36,10 +36,7 @@ fn bit(words: &[u64], port: u32) -> bool {
 
 /// Model: ports `p != 0` with `pred(p)`, in cyclic order from `cursor`.
 fn expected(cursor: u32, pred: impl Fn(u32) -> bool) -> Vec<u32> {
-    (0..N)
-        .map(|i| (cursor + i) % N)
-        .filter(|&p| p != 0 && pred(p))
-        .collect()
+    (0..N).map(|i| (cursor + i) % N).filter(|&p| p != 0 && pred(p)).collect()
 }
 
 /// Runs the decoder until the upcall flag stays clear; returns served ports.
@@ -48,10 +45,7 @@ fn drain(dec: &mut Decoder, bm: &OwnedBitmaps) -> Vec<u32> {
     let mut served = vec![];
     for _ in 0..10_000 {
         let stats = dec.run(&src, |p| {
-            assert!(
-                !bm.is_pending(p),
-                "port {p}: handler ran before its pending bit was cleared"
-            );
+            assert!(!bm.is_pending(p), "port {p}: handler ran before its pending bit was cleared");
             served.push(p);
         });
         assert_eq!(stats.more_pending, src.upcall_pending());
@@ -63,12 +57,7 @@ fn drain(dec: &mut Decoder, bm: &OwnedBitmaps) -> Vec<u32> {
 }
 
 fn sparse_word() -> impl Strategy<Value = u64> {
-    prop_oneof![
-        Just(0u64),
-        any::<u64>(),
-        (any::<u64>(), any::<u64>()).prop_map(|(a, b)| a & b),
-        Just(!0u64)
-    ]
+    prop_oneof![Just(0u64), any::<u64>(), (any::<u64>(), any::<u64>()).prop_map(|(a, b)| a & b), Just(!0u64)]
 }
 
 fn input() -> impl Strategy<Value = Input> {
@@ -79,13 +68,7 @@ fn input() -> impl Strategy<Value = Input> {
         0..N,
         prop_oneof![1..8u32, Just(u32::MAX)],
     )
-        .prop_map(|(pending, mask, sel, cursor, budget)| Input {
-            pending,
-            mask,
-            sel,
-            cursor,
-            budget,
-        })
+        .prop_map(|(pending, mask, sel, cursor, budget)| Input { pending, mask, sel, cursor, budget })
 }
 
 fn check(inp: &Input) {
@@ -100,56 +83,36 @@ fn check(inp: &Input) {
     }
     bm.set_sel_bits(inp.sel);
     bm.set_upcall();
-    let mut dec = Decoder::with_limits(Limits {
-        max_passes: 8,
-        max_events: inp.budget,
-    });
+    let mut dec = Decoder::with_limits(Limits { max_passes: 8, max_events: inp.budget });
     dec.set_cursor(inp.cursor);
 
     // Round 1: selected words only, masked ports never.
-    let want = expected(inp.cursor, |p| {
-        bit(&inp.pending, p) && !bit(&inp.mask, p) && inp.sel & (1 << (p / 64)) != 0
-    });
+    let want = expected(inp.cursor, |p| bit(&inp.pending, p) && !bit(&inp.mask, p) && inp.sel & (1 << (p / 64)) != 0);
     let got = drain(&mut dec, &bm);
-    assert_eq!(
-        got, want,
-        "round 1 (cursor {}, budget {})",
-        inp.cursor, inp.budget
-    );
+    assert_eq!(got, want, "round 1 (cursor {}, budget {})", inp.cursor, inp.budget);
     assert_eq!((bm.pending_sel(), bm.upcall()), (0, false));
     for p in 0..N {
         let should_remain = bit(&inp.pending, p) && !want.contains(&p);
-        assert_eq!(
-            bm.is_pending(p),
-            should_remain,
-            "pending bit of port {p} after round 1"
-        );
+        assert_eq!(bm.is_pending(p), should_remain, "pending bit of port {p} after round 1");
     }
 
     // Round 2: unmask every masked port the way Xen does; pending ones
     // re-raise their word, whose remaining pending ports are then served.
     let cursor = dec.cursor();
-    let raised_words: u64 = (1..N)
-        .filter(|&p| bit(&inp.mask, p) && bm.is_pending(p))
-        .fold(0, |acc, p| acc | 1 << (p / 64));
+    let raised_words: u64 =
+        (1..N).filter(|&p| bit(&inp.mask, p) && bm.is_pending(p)).fold(0, |acc, p| acc | 1 << (p / 64));
     for p in 0..N {
         if bit(&inp.mask, p) {
             bm.xen_unmask(p);
         }
     }
-    let want2 = expected(cursor, |p| {
-        bm.is_pending(p) && raised_words & (1 << (p / 64)) != 0
-    });
+    let want2 = expected(cursor, |p| bm.is_pending(p) && raised_words & (1 << (p / 64)) != 0);
     let got2 = drain(&mut dec, &bm);
     assert_eq!(got2, want2, "round 2 (after unmask)");
     for &p in &want2 {
         assert!(!bm.is_pending(p));
     }
-    assert_eq!(
-        bm.is_pending(0),
-        bit(&inp.pending, 0),
-        "port 0 must be left alone"
-    );
+    assert_eq!(bm.is_pending(0), bit(&inp.pending, 0), "port 0 must be left alone");
 }
 
 proptest! {
@@ -171,13 +134,7 @@ fn model_corners() {
         for &budget in &[1, 3, u32::MAX] {
             for (pending, mask) in [(&ones, &zeros), (&ones, &ones), (&zeros, &zeros)] {
                 for &sel in &[0u64, 1, 1 << 63, !0] {
-                    let inp = Input {
-                        pending: pending.clone(),
-                        mask: mask.clone(),
-                        sel,
-                        cursor,
-                        budget,
-                    };
+                    let inp = Input { pending: pending.clone(), mask: mask.clone(), sel, cursor, budget };
                     check(&inp);
                 }
             }

@@ -78,9 +78,7 @@ xen_errnos! {
 /// Unknown values give `"E?"`.
 pub fn name(errno: i32) -> &'static str {
     let value = errno.unsigned_abs();
-    ALL.iter()
-        .find(|&&(_, v)| v.unsigned_abs() == value)
-        .map_or("E?", |&(n, _)| n)
+    ALL.iter().find(|&&(_, v)| v.unsigned_abs() == value).map_or("E?", |&(n, _)| n)
 }
 
 /// A Xen errno (positive), the error half of a hypercall result.

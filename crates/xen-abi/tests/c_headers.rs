@@ -213,49 +213,26 @@ fn rust_matches_c_headers() {
     let checks = table();
     let extra = format!("#include <string.h>\n{}", support::status::STATUS_SAMPLES);
     let c = support::run_c(&checks, &extra);
-    println!(
-        "Xen headers: interface version {:#010x}",
-        c.interface_version
-    );
+    println!("Xen headers: interface version {:#010x}", c.interface_version);
 
     let mut bad = vec![];
     for (check, &c_value) in checks.iter().zip(&c.values) {
         if check.rust != c_value {
-            bad.push(format!(
-                "{:<55} {:>20} {:>20}   {}",
-                check.label, check.rust, c_value, check.c_expr
-            ));
+            bad.push(format!("{:<55} {:>20} {:>20}   {}", check.label, check.rust, c_value, check.c_expr));
         }
     }
-    let rust_errnos: Vec<(String, i32)> = xen_abi::errno::ALL
-        .iter()
-        .map(|&(n, v)| (n.to_string(), v))
-        .collect();
+    let rust_errnos: Vec<(String, i32)> = xen_abi::errno::ALL.iter().map(|&(n, v)| (n.to_string(), v)).collect();
     for (name, v) in &c.errnos {
         if !rust_errnos.contains(&(name.clone(), *v)) {
-            bad.push(format!(
-                "{:<55} {:>20} {:>20}   errno.h",
-                format!("errno {name}"),
-                "missing",
-                v
-            ));
+            bad.push(format!("{:<55} {:>20} {:>20}   errno.h", format!("errno {name}"), "missing", v));
         }
     }
     for (name, v) in &rust_errnos {
         if !c.errnos.contains(&(name.clone(), *v)) {
-            bad.push(format!(
-                "{:<55} {:>20} {:>20}   errno.h",
-                format!("errno {name}"),
-                v,
-                "missing"
-            ));
+            bad.push(format!("{:<55} {:>20} {:>20}   errno.h", format!("errno {name}"), v, "missing"));
         }
     }
-    println!(
-        "compared {} values and {} errnos with the C headers",
-        checks.len(),
-        c.errnos.len()
-    );
+    println!("compared {} values and {} errnos with the C headers", checks.len(), c.errnos.len());
     assert!(
         bad.is_empty(),
         "{} mismatch(es) between xen-abi and the Xen headers:\n{:<55} {:>20} {:>20}   C expression\n{}",
@@ -275,11 +252,7 @@ fn every_public_item_is_in_the_table() {
         .into_iter()
         .filter(|l| !have.contains(l) && !NOT_IN_HEADERS.contains(&l.as_str()))
         .collect();
-    assert!(
-        missing.is_empty(),
-        "public items without a line in table():\n{}",
-        missing.join("\n")
-    );
+    assert!(missing.is_empty(), "public items without a line in table():\n{}", missing.join("\n"));
     // The scan itself must see the crate (guards against a scanner that finds nothing).
     assert!(support::required_labels().len() > 300);
 }

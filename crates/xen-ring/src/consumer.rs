@@ -75,14 +75,7 @@ mod tests {
         ring.prod = 9;
         let mut c = Consumer::new(0);
         let mut out = [0u8; 16];
-        assert_eq!(
-            c.read(&mut ring, &mut out),
-            Err(RingError::Corrupt {
-                prod: 9,
-                cons: 0,
-                size: 8
-            })
-        );
+        assert_eq!(c.read(&mut ring, &mut out), Err(RingError::Corrupt { prod: 9, cons: 0, size: 8 }));
         assert_eq!((c.counter(), ring.cons), (0, 0));
     }
 

@@ -63,11 +63,7 @@ pub struct ArrayRing<const N: usize> {
 impl<const N: usize> ArrayRing<N> {
     /// An empty ring with both counters at `start`.
     pub const fn new(start: u32) -> Self {
-        ArrayRing {
-            data: [0; N],
-            prod: start,
-            cons: start,
-        }
+        ArrayRing { data: [0; N], prod: start, cons: start }
     }
 }
 

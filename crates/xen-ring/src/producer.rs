@@ -70,14 +70,7 @@ mod tests {
         let mut ring = ArrayRing::<8>::new(0);
         ring.cons = 1; // "ahead" of prod: wrapping difference is huge
         let mut p = Producer::new(0);
-        assert_eq!(
-            p.write(&mut ring, b"abc"),
-            Err(RingError::Corrupt {
-                prod: 0,
-                cons: 1,
-                size: 8
-            })
-        );
+        assert_eq!(p.write(&mut ring, b"abc"), Err(RingError::Corrupt { prod: 0, cons: 1, size: 8 }));
         assert_eq!((p.counter(), ring.prod, ring.data), (0, 0, [0; 8]));
     }
 }

@@ -17,10 +17,7 @@ impl fmt::Display for RingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RingError::Corrupt { prod, cons, size } => {
-                write!(
-                    f,
-                    "corrupt ring: prod {prod:#x} - cons {cons:#x} exceeds size {size}"
-                )
+                write!(f, "corrupt ring: prod {prod:#x} - cons {cons:#x} exceeds size {size}")
             }
             RingError::BadSize(size) => write!(f, "ring size {size} is not a power of two"),
         }
@@ -54,10 +51,7 @@ impl Window {
     /// The first `n` bytes of the window (all of it if shorter).
     pub fn take(self, n: usize) -> Window {
         let n = u32::try_from(n).unwrap_or(u32::MAX);
-        Window {
-            len: self.len.min(n),
-            ..self
-        }
+        Window { len: self.len.min(n), ..self }
     }
 
     /// The window as at most two index ranges into the data array: up to the
@@ -94,22 +88,14 @@ fn in_flight(prod: u32, cons: u32, size: u32) -> Result<u32, RingError> {
 /// peer's `prod` (read once).
 pub fn readable(cons: u32, prod: u32, size: u32) -> Result<Window, RingError> {
     let len = in_flight(prod, cons, size)?;
-    Ok(Window {
-        start: cons,
-        len,
-        size,
-    })
+    Ok(Window { start: cons, len, size })
 }
 
 /// For the writer: the free space that can be written, given our `prod` and
 /// the peer's `cons` (read once).
 pub fn writable(prod: u32, cons: u32, size: u32) -> Result<Window, RingError> {
     let used = in_flight(prod, cons, size)?;
-    Ok(Window {
-        start: prod,
-        len: size - used,
-        size,
-    })
+    Ok(Window { start: prod, len: size - used, size })
 }
 
 #[cfg(test)]
@@ -135,31 +121,10 @@ mod tests {
 
     #[test]
     fn corrupt_counters_and_bad_sizes() {
-        assert_eq!(
-            readable(0, 17, 16),
-            Err(RingError::Corrupt {
-                prod: 17,
-                cons: 0,
-                size: 16
-            })
-        );
+        assert_eq!(readable(0, 17, 16), Err(RingError::Corrupt { prod: 17, cons: 0, size: 16 }));
         // A producer "behind" the consumer is a huge wrapping difference.
-        assert_eq!(
-            readable(10, 9, 16),
-            Err(RingError::Corrupt {
-                prod: 9,
-                cons: 10,
-                size: 16
-            })
-        );
-        assert_eq!(
-            writable(9, 10, 16),
-            Err(RingError::Corrupt {
-                prod: 9,
-                cons: 10,
-                size: 16
-            })
-        );
+        assert_eq!(readable(10, 9, 16), Err(RingError::Corrupt { prod: 9, cons: 10, size: 16 }));
+        assert_eq!(writable(9, 10, 16), Err(RingError::Corrupt { prod: 9, cons: 10, size: 16 }));
         assert_eq!(readable(0, 0, 0), Err(RingError::BadSize(0)));
         assert_eq!(readable(0, 0, 24), Err(RingError::BadSize(24)));
         assert_eq!(readable(0, 0, 1 << 31).unwrap().len(), 0);

@@ -54,10 +54,7 @@ impl RingMemory for Hostile {
 }
 
 fn peer_value(ours: u32) -> impl Strategy<Value = u32> {
-    prop_oneof![
-        any::<u32>(),
-        (0..=SIZE as u32 + 2).prop_map(move |d| ours.wrapping_add(d))
-    ]
+    prop_oneof![any::<u32>(), (0..=SIZE as u32 + 2).prop_map(move |d| ours.wrapping_add(d))]
 }
 
 proptest! {

@@ -50,9 +50,7 @@ fn stream_crosses_threads_intact() {
         prod: AtomicU32::new(start),
         cons: AtomicU32::new(start),
     };
-    let data: Vec<u8> = (0..200_000u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     let deadline = Instant::now() + Duration::from_secs(60);
     let got = std::thread::scope(|s| {
         s.spawn(|| {

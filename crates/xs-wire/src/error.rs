@@ -30,10 +30,9 @@ impl fmt::Display for WireError {
             WireError::RequestTooLong(n) => {
                 write!(f, "xenstore request payload of {n} bytes (max 4096)")
             }
-            WireError::BufferTooSmall { needed } => write!(
-                f,
-                "buffer too small for xenstore request ({needed} bytes needed)"
-            ),
+            WireError::BufferTooSmall { needed } => {
+                write!(f, "buffer too small for xenstore request ({needed} bytes needed)")
+            }
             WireError::EmbeddedNul => f.write_str("xenstore path or token contains a NUL byte"),
             WireError::MalformedWatchEvent => f.write_str("malformed xenstore watch event"),
         }
@@ -116,10 +115,7 @@ impl XsError {
                 return err;
             }
         }
-        let mut other = OtherText {
-            len: 0,
-            bytes: [0; 15],
-        };
+        let mut other = OtherText { len: 0, bytes: [0; 15] };
         let n = name.len().min(other.bytes.len());
         other.bytes[..n].copy_from_slice(&name[..n]);
         other.len = n as u8; // n <= 15

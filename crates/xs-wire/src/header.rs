@@ -43,19 +43,13 @@ impl Header {
     /// Decodes and validates a header. An unknown type or a `len` above
     /// [`PAYLOAD_MAX`] is an error: the stream cannot be trusted past it.
     pub fn decode(bytes: &[u8; HEADER_LEN]) -> Result<Header, WireError> {
-        let field =
-            |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let field = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
         let (raw_ty, req_id, tx_id, len) = (field(0), field(4), field(8), field(12));
         let ty = MsgType::from_u32(raw_ty).ok_or(WireError::UnknownType(raw_ty))?;
         if len as usize > PAYLOAD_MAX {
             return Err(WireError::PayloadTooLong(len));
         }
-        Ok(Header {
-            ty,
-            req_id,
-            tx_id,
-            len,
-        })
+        Ok(Header { ty, req_id, tx_id, len })
     }
 }
 
@@ -65,12 +59,7 @@ mod tests {
 
     #[test]
     fn round_trip_little_endian() {
-        let h = Header {
-            ty: MsgType::Write,
-            req_id: 0x0102_0304,
-            tx_id: 7,
-            len: 4096,
-        };
+        let h = Header { ty: MsgType::Write, req_id: 0x0102_0304, tx_id: 7, len: 4096 };
         let bytes = h.encode();
         assert_eq!(&bytes[..8], &[11, 0, 0, 0, 4, 3, 2, 1]);
         assert_eq!(Header::decode(&bytes), Ok(h));
@@ -78,13 +67,7 @@ mod tests {
 
     #[test]
     fn rejects_long_and_unknown() {
-        let mut bytes = Header {
-            ty: MsgType::Read,
-            req_id: 1,
-            tx_id: 0,
-            len: 4097,
-        }
-        .encode();
+        let mut bytes = Header { ty: MsgType::Read, req_id: 1, tx_id: 0, len: 4097 }.encode();
         assert_eq!(Header::decode(&bytes), Err(WireError::PayloadTooLong(4097)));
         bytes[0..4].copy_from_slice(&99u32.to_le_bytes());
         assert_eq!(Header::decode(&bytes), Err(WireError::UnknownType(99)));

@@ -47,13 +47,7 @@ impl Default for Parser {
 impl Parser {
     /// An empty parser.
     pub const fn new() -> Parser {
-        Parser {
-            buf: [0; MESSAGE_MAX],
-            filled: 0,
-            header: None,
-            complete: false,
-            error: None,
-        }
+        Parser { buf: [0; MESSAGE_MAX], filled: 0, header: None, complete: false, error: None }
     }
 
     /// Forgets any partial message and a stream error.
@@ -108,21 +102,11 @@ impl Parser {
             return Ok((used, None));
         }
         self.complete = true;
-        Ok((
-            used,
-            Some(Message {
-                header,
-                payload: &self.buf[HEADER_LEN..total],
-            }),
-        ))
+        Ok((used, Some(Message { header, payload: &self.buf[HEADER_LEN..total] })))
     }
 
     /// Feeds all of `input`, calling `on_message` for each completed message.
-    pub fn feed(
-        &mut self,
-        mut input: &[u8],
-        mut on_message: impl FnMut(Message<'_>),
-    ) -> Result<(), WireError> {
+    pub fn feed(&mut self, mut input: &[u8], mut on_message: impl FnMut(Message<'_>)) -> Result<(), WireError> {
         while !input.is_empty() {
             let (used, message) = self.push(input)?;
             let done = used == 0 && message.is_none();
@@ -205,18 +189,12 @@ mod tests {
         // Rejected as soon as the header is complete, before any payload.
         assert_eq!(p.push(&bad[..15]).unwrap(), (15, None));
         assert_eq!(p.push(&bad[15..]), Err(WireError::PayloadTooLong(4097)));
-        assert_eq!(
-            p.push(&Header::message(MsgType::Read, 2, b"")),
-            Err(WireError::PayloadTooLong(4097))
-        );
+        assert_eq!(p.push(&Header::message(MsgType::Read, 2, b"")), Err(WireError::PayloadTooLong(4097)));
         p.reset();
         assert!(p.push(&Header::message(MsgType::Read, 2, b"")).unwrap().1.is_some());
         let mut unknown = Header::message(MsgType::Read, 1, b"");
         unknown[..4].copy_from_slice(&20u32.to_le_bytes());
-        assert_eq!(
-            collect(&mut Parser::new(), &unknown),
-            Err(WireError::UnknownType(20))
-        );
+        assert_eq!(collect(&mut Parser::new(), &unknown), Err(WireError::UnknownType(20)));
     }
 
     #[test]
@@ -228,20 +206,9 @@ mod tests {
 
     #[test]
     fn parses_its_own_requests() {
-        let req = Request::Write {
-            path: "data/xenbell/state",
-            value: b"ready",
-        };
+        let req = Request::Write { path: "data/xenbell/state", value: b"ready" };
         let got = collect(&mut Parser::new(), &req.to_vec(77, 3).unwrap()).unwrap();
-        assert_eq!(
-            got[0].0,
-            Header {
-                ty: MsgType::Write,
-                req_id: 77,
-                tx_id: 3,
-                len: 24
-            }
-        );
+        assert_eq!(got[0].0, Header { ty: MsgType::Write, req_id: 77, tx_id: 3, len: 24 });
         assert_eq!(got[0].1, b"data/xenbell/state\0ready");
     }
 }

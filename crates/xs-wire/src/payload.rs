@@ -59,10 +59,7 @@ pub fn parse_watch_event(payload: &[u8]) -> Result<WatchEvent<'_>, WireError> {
     let Some(rest) = payload.get(path.len() + 1..) else {
         return Err(WireError::MalformedWatchEvent);
     };
-    Ok(WatchEvent {
-        path,
-        token: until_nul(rest),
-    })
+    Ok(WatchEvent { path, token: until_nul(rest) })
 }
 
 #[cfg(test)]
@@ -82,16 +79,10 @@ mod tests {
     #[test]
     fn watch_events() {
         let ev = parse_watch_event(b"/local/domain/7/data\0tok\0").unwrap();
-        assert_eq!(
-            (ev.path, ev.token),
-            (&b"/local/domain/7/data"[..], &b"tok"[..])
-        );
+        assert_eq!((ev.path, ev.token), (&b"/local/domain/7/data"[..], &b"tok"[..]));
         assert_eq!(parse_watch_event(b"p\0t").unwrap().token, b"t");
         assert_eq!(parse_watch_event(b"p\0").unwrap().token, b"");
-        assert_eq!(
-            parse_watch_event(b"no nul"),
-            Err(WireError::MalformedWatchEvent)
-        );
+        assert_eq!(parse_watch_event(b"no nul"), Err(WireError::MalformedWatchEvent));
         assert_eq!(parse_watch_event(b""), Err(WireError::MalformedWatchEvent));
     }
 

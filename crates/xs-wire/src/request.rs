@@ -93,10 +93,9 @@ impl<'a> Request<'a> {
             Ok(())
         };
         match *self {
-            Request::Read { path }
-            | Request::Mkdir { path }
-            | Request::Rm { path }
-            | Request::Directory { path } => string(path, emit)?,
+            Request::Read { path } | Request::Mkdir { path } | Request::Rm { path } | Request::Directory { path } => {
+                string(path, emit)?
+            }
             Request::Write { path, value } => {
                 string(path, emit)?;
                 emit(value);
@@ -141,12 +140,7 @@ impl<'a> Request<'a> {
         let Some(out) = buf.get_mut(..needed) else {
             return Err(WireError::BufferTooSmall { needed });
         };
-        let header = Header {
-            ty: self.msg_type(),
-            req_id,
-            tx_id,
-            len: len as u32,
-        };
+        let header = Header { ty: self.msg_type(), req_id, tx_id, len: len as u32 };
         out[..HEADER_LEN].copy_from_slice(&header.encode());
         let mut at = HEADER_LEN;
         self.emit_payload(&mut |piece| {
@@ -194,65 +188,17 @@ mod tests {
 
     #[test]
     fn payload_formats() {
-        assert_eq!(
-            payload(Request::Read {
-                path: "/local/domain/7/name"
-            }),
-            b"/local/domain/7/name\0"
-        );
-        assert_eq!(
-            payload(Request::Write {
-                path: "a/b",
-                value: b"ready"
-            }),
-            b"a/b\0ready"
-        );
+        assert_eq!(payload(Request::Read { path: "/local/domain/7/name" }), b"/local/domain/7/name\0");
+        assert_eq!(payload(Request::Write { path: "a/b", value: b"ready" }), b"a/b\0ready");
         assert_eq!(payload(Request::Mkdir { path: "d" }), b"d\0");
         assert_eq!(payload(Request::Rm { path: "d" }), b"d\0");
-        assert_eq!(
-            payload(Request::Directory {
-                path: "/local/domain"
-            }),
-            b"/local/domain\0"
-        );
-        assert_eq!(
-            payload(Request::Watch {
-                path: "p",
-                token: "t1"
-            }),
-            b"p\0t1\0"
-        );
-        assert_eq!(
-            payload(Request::Unwatch {
-                path: "p",
-                token: "t1"
-            }),
-            b"p\0t1\0"
-        );
+        assert_eq!(payload(Request::Directory { path: "/local/domain" }), b"/local/domain\0");
+        assert_eq!(payload(Request::Watch { path: "p", token: "t1" }), b"p\0t1\0");
+        assert_eq!(payload(Request::Unwatch { path: "p", token: "t1" }), b"p\0t1\0");
         assert_eq!(payload(Request::GetDomainPath { domid: 0 }), b"0\0");
-        assert_eq!(
-            payload(Request::GetDomainPath {
-                domid: 4_294_967_295
-            }),
-            b"4294967295\0"
-        );
-        let perms = [
-            Perm {
-                kind: PermKind::Both,
-                domid: 7,
-            },
-            Perm {
-                kind: PermKind::Read,
-                domid: 0,
-            },
-        ];
-        assert_eq!(
-            payload(Request::SetPerms {
-                path: "x",
-                perms: &perms
-            }),
-            b"x\0b7\0r0\0"
-        );
+        assert_eq!(payload(Request::GetDomainPath { domid: 4_294_967_295 }), b"4294967295\0");
+        let perms = [Perm { kind: PermKind::Both, domid: 7 }, Perm { kind: PermKind::Read, domid: 0 }];
+        assert_eq!(payload(Request::SetPerms { path: "x", perms: &perms }), b"x\0b7\0r0\0");
         assert_eq!(payload(Request::TransactionStart), b"\0");
         assert_eq!(payload(Request::TransactionEnd { commit: true }), b"T\0");
         assert_eq!(payload(Request::TransactionEnd { commit: false }), b"F\0");
@@ -260,47 +206,21 @@ mod tests {
 
     #[test]
     fn rejects_nul_oversize_and_small_buffers() {
-        assert_eq!(
-            Request::Read { path: "a\0b" }.to_vec(1, 0),
-            Err(WireError::EmbeddedNul)
-        );
-        assert_eq!(
-            Request::Watch {
-                path: "a",
-                token: "\0"
-            }
-            .payload_len(),
-            Err(WireError::EmbeddedNul)
-        );
+        assert_eq!(Request::Read { path: "a\0b" }.to_vec(1, 0), Err(WireError::EmbeddedNul));
+        assert_eq!(Request::Watch { path: "a", token: "\0" }.payload_len(), Err(WireError::EmbeddedNul));
         let big = [b'x'; PAYLOAD_MAX];
         assert_eq!(
-            Request::Write {
-                path: "p",
-                value: &big
-            }
-            .payload_len(),
+            Request::Write { path: "p", value: &big }.payload_len(),
             Err(WireError::RequestTooLong(PAYLOAD_MAX + 2))
         );
         let fits = [b'x'; PAYLOAD_MAX - 2];
-        assert_eq!(
-            Request::Write {
-                path: "p",
-                value: &fits
-            }
-            .payload_len(),
-            Ok(PAYLOAD_MAX)
-        );
+        assert_eq!(Request::Write { path: "p", value: &fits }.payload_len(), Ok(PAYLOAD_MAX));
         let mut small = [0u8; HEADER_LEN + 2];
         assert_eq!(
             Request::Read { path: "ab" }.encode_into(1, 0, &mut small),
-            Err(WireError::BufferTooSmall {
-                needed: HEADER_LEN + 3
-            })
+            Err(WireError::BufferTooSmall { needed: HEADER_LEN + 3 })
         );
         let mut exact = [0u8; HEADER_LEN + 3];
-        assert_eq!(
-            Request::Read { path: "ab" }.encode_into(1, 0, &mut exact),
-            Ok(HEADER_LEN + 3)
-        );
+        assert_eq!(Request::Read { path: "ab" }.encode_into(1, 0, &mut exact), Ok(HEADER_LEN + 3));
     }
 }

@@ -44,14 +44,8 @@ fn matches_xs_wire_h() {
         ("XS_GET_PERMS", MsgType::GetPerms.as_u32().into()),
         ("XS_WATCH", MsgType::Watch.as_u32().into()),
         ("XS_UNWATCH", MsgType::Unwatch.as_u32().into()),
-        (
-            "XS_TRANSACTION_START",
-            MsgType::TransactionStart.as_u32().into(),
-        ),
-        (
-            "XS_TRANSACTION_END",
-            MsgType::TransactionEnd.as_u32().into(),
-        ),
+        ("XS_TRANSACTION_START", MsgType::TransactionStart.as_u32().into()),
+        ("XS_TRANSACTION_END", MsgType::TransactionEnd.as_u32().into()),
         ("XS_GET_DOMAIN_PATH", MsgType::GetDomainPath.as_u32().into()),
         ("XS_WRITE", MsgType::Write.as_u32().into()),
         ("XS_MKDIR", MsgType::Mkdir.as_u32().into()),
@@ -69,10 +63,6 @@ fn matches_xs_wire_h() {
     c_probe::assert_matches(ours, &real_values());
     // Everything below XS_TYPE_COUNT except the removed XS_RESTRICT (20) is known.
     for t in 0..30u32 {
-        assert_eq!(
-            MsgType::from_u32(t).is_some(),
-            t < 23 && t != 20,
-            "type {t}"
-        );
+        assert_eq!(MsgType::from_u32(t).is_some(), t < 23 && t != 20, "type {t}");
     }
 }

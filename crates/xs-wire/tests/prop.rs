@@ -37,9 +37,7 @@ fn split_at_points(bytes: &[u8], points: &[usize]) -> Vec<Vec<u8>> {
     cuts.push(0);
     cuts.push(bytes.len());
     cuts.sort_unstable();
-    cuts.windows(2)
-        .map(|w| bytes[w[0]..w[1]].to_vec())
-        .collect()
+    cuts.windows(2).map(|w| bytes[w[0]..w[1]].to_vec()).collect()
 }
 
 fn message() -> impl Strategy<Value = (MsgType, u32, u32, Vec<u8>)> {
@@ -47,23 +45,13 @@ fn message() -> impl Strategy<Value = (MsgType, u32, u32, Vec<u8>)> {
         9 => proptest::collection::vec(any::<u8>(), 0..64),
         1 => proptest::collection::vec(any::<u8>(), PAYLOAD_MAX - 4..=PAYLOAD_MAX),
     ];
-    (
-        proptest::sample::select(MsgType::ALL.to_vec()),
-        any::<u32>(),
-        any::<u32>(),
-        payload,
-    )
+    (proptest::sample::select(MsgType::ALL.to_vec()), any::<u32>(), any::<u32>(), payload)
 }
 
 fn encode(msgs: &[(MsgType, u32, u32, Vec<u8>)]) -> Vec<u8> {
     let mut out = Vec::new();
     for (ty, req_id, tx_id, payload) in msgs {
-        let h = Header {
-            ty: *ty,
-            req_id: *req_id,
-            tx_id: *tx_id,
-            len: payload.len() as u32,
-        };
+        let h = Header { ty: *ty, req_id: *req_id, tx_id: *tx_id, len: payload.len() as u32 };
         out.extend_from_slice(&h.encode());
         out.extend_from_slice(payload);
     }

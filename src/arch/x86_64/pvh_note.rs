@@ -24,12 +24,7 @@ struct ElfNote {
 
 #[used]
 #[link_section = ".note.Xen"]
-static PVH_NOTE: ElfNote = ElfNote {
-    namesz: 4,
-    descsz: 8,
-    kind: XEN_ELFNOTE_PHYS32_ENTRY,
-    name: *b"Xen\0",
-    desc: _start32,
-};
+static PVH_NOTE: ElfNote =
+    ElfNote { namesz: 4, descsz: 8, kind: XEN_ELFNOTE_PHYS32_ENTRY, name: *b"Xen\0", desc: _start32 };
 
 const _: () = assert!(core::mem::size_of::<ElfNote>() == 24);

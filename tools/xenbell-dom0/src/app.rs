@@ -16,10 +16,7 @@ use crate::xenbus::{self, DevXenbus, Xenbus};
 pub fn main(args: Vec<OsString>) -> i32 {
     let args: Result<Vec<String>, _> = args.into_iter().map(OsString::into_string).collect();
     let result = match args {
-        Err(bad) => Err(Failure::usage(format!(
-            "argument {bad:?} is not UTF-8\n{}",
-            cli::USAGE
-        ))),
+        Err(bad) => Err(Failure::usage(format!("argument {bad:?} is not UTF-8\n{}", cli::USAGE))),
         Ok(args) => cli::parse(&args).and_then(run),
     };
     match result {
@@ -34,13 +31,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
 /// A device that failed to open: missing means we are not on Xen (exit 3).
 pub fn device_failure(path: &str, e: &io::Error, hint: &str) -> Failure {
     match e.kind() {
-        io::ErrorKind::NotFound => Failure::new(
-            Exit::NotXen,
-            format!("not running on Xen: {path} missing ({hint})"),
-        ),
-        io::ErrorKind::PermissionDenied => Failure::failed(format!(
-            "cannot open {path}: permission denied (run as root)"
-        )),
+        io::ErrorKind::NotFound => Failure::new(Exit::NotXen, format!("not running on Xen: {path} missing ({hint})")),
+        io::ErrorKind::PermissionDenied => {
+            Failure::failed(format!("cannot open {path}: permission denied (run as root)"))
+        }
         _ => Failure::failed(format!("cannot open {path}: {e}")),
     }
 }
@@ -50,9 +44,7 @@ fn open_evtchn() -> Result<EvtchnDev, Failure> {
 }
 
 fn open_xenbus() -> Result<Xenbus<DevXenbus>, Failure> {
-    DevXenbus::open()
-        .map(Xenbus::new)
-        .map_err(|e| device_failure(xenbus::DEVICE, &e, "mount xenfs or load xenbus?"))
+    DevXenbus::open().map(Xenbus::new).map_err(|e| device_failure(xenbus::DEVICE, &e, "mount xenfs or load xenbus?"))
 }
 
 fn run(command: Command) -> Result<(), Failure> {
@@ -65,51 +57,27 @@ fn run(command: Command) -> Result<(), Failure> {
         }
         Command::Ping(args) => {
             let mut ev = open_evtchn()?;
-            cmd::ping::run(
-                &mut ev,
-                &mut open_xenbus()?,
-                &args,
-                &mut out,
-                &mut Progress::stderr(),
-            )
+            cmd::ping::run(&mut ev, &mut open_xenbus()?, &args, &mut out, &mut Progress::stderr())
         }
         Command::Serve(args) => {
             let mut ev = open_evtchn()?;
-            cmd::serve::run(
-                &mut ev,
-                &mut open_xenbus()?,
-                &args,
-                &mut out,
-                &mut Progress::stderr(),
-            )
+            cmd::serve::run(&mut ev, &mut open_xenbus()?, &args, &mut out, &mut Progress::stderr())
         }
         Command::Flood(args) => {
             let mut ev = open_evtchn()?;
-            cmd::flood::run(
-                &mut ev,
-                &mut open_xenbus()?,
-                &args,
-                &mut out,
-                &mut Progress::stderr(),
-            )
+            cmd::flood::run(&mut ev, &mut open_xenbus()?, &args, &mut out, &mut Progress::stderr())
         }
         Command::Status { domain } => {
             let mut xs = open_xenbus()?;
             match Privcmd::open() {
                 Ok(mut p) => cmd::status::run(&mut xs, &domain, Ok(&mut p), &mut out),
-                Err(e) => cmd::status::run(
-                    &mut xs,
-                    &domain,
-                    Err(format!("{}: {e}", privcmd::DEVICE)),
-                    &mut out,
-                ),
+                Err(e) => cmd::status::run(&mut xs, &domain, Err(format!("{}: {e}", privcmd::DEVICE)), &mut out),
             }
         }
         Command::Offer { remote } => {
             let mut ev = open_evtchn()?;
             let mut xs = open_xenbus()?;
-            signals::install()
-                .map_err(|e| Failure::failed(format!("cannot install signal handlers: {e}")))?;
+            signals::install().map_err(|e| Failure::failed(format!("cannot install signal handlers: {e}")))?;
             cmd::offer::run(&mut ev, &mut xs, remote, &mut out, &signals::stop_requested)
         }
     }
@@ -123,31 +91,16 @@ mod tests {
     fn device_errors_map_to_exit_codes() {
         let missing = io::Error::from(io::ErrorKind::NotFound);
         let f = device_failure(evtchn::DEVICE, &missing, "load xen-evtchn?");
-        assert_eq!(
-            f,
-            Failure::new(
-                Exit::NotXen,
-                "not running on Xen: /dev/xen/evtchn missing (load xen-evtchn?)"
-            )
-        );
+        assert_eq!(f, Failure::new(Exit::NotXen, "not running on Xen: /dev/xen/evtchn missing (load xen-evtchn?)"));
         let denied = io::Error::from_raw_os_error(libc::EACCES);
-        assert_eq!(
-            device_failure(evtchn::DEVICE, &denied, "").exit,
-            Exit::Failed
-        );
+        assert_eq!(device_failure(evtchn::DEVICE, &denied, "").exit, Exit::Failed);
         let other = io::Error::from_raw_os_error(libc::EIO);
-        assert_eq!(
-            device_failure(evtchn::DEVICE, &other, "").exit,
-            Exit::Failed
-        );
+        assert_eq!(device_failure(evtchn::DEVICE, &other, "").exit, Exit::Failed);
     }
 
     #[test]
     fn usage_errors_exit_2() {
-        assert_eq!(
-            main(vec!["ping".into(), "--rounds".into(), "abc".into()]),
-            2
-        );
+        assert_eq!(main(vec!["ping".into(), "--rounds".into(), "abc".into()]), 2);
         assert_eq!(main(vec![]), 2);
         use std::os::unix::ffi::OsStringExt;
         assert_eq!(main(vec![OsString::from_vec(vec![0xff])]), 2);

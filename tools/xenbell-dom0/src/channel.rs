@@ -18,10 +18,7 @@ pub struct OpError {
 impl OpError {
     /// Wraps `errno` from the call that just failed.
     pub fn last(op: impl Into<String>) -> OpError {
-        OpError {
-            op: op.into(),
-            source: io::Error::last_os_error(),
-        }
+        OpError { op: op.into(), source: io::Error::last_os_error() }
     }
 
     /// The errno, if it came from the OS.
@@ -63,11 +60,7 @@ pub trait EventChannel {
     fn unmask(&mut self, port: u32) -> Result<(), OpError>;
     /// What Xen says `port` of `domain` is (EVTCHNOP_status), to explain a
     /// refused bind; `None` when there is no way to ask.
-    fn remote_port_state(
-        &mut self,
-        _domain: u32,
-        _port: u32,
-    ) -> Option<Result<PortState, OpError>> {
+    fn remote_port_state(&mut self, _domain: u32, _port: u32) -> Option<Result<PortState, OpError>> {
         None
     }
 }

@@ -61,23 +61,11 @@ pub const DEFAULT_ROUNDS: u32 = 1000;
 pub const DEFAULT_TIMEOUT_MS: u64 = 1000;
 
 /// (command, options taking a value, flag options, usage line)
-type Spec = (
-    &'static str,
-    &'static [&'static str],
-    &'static [&'static str],
-);
+type Spec = (&'static str, &'static [&'static str], &'static [&'static str]);
 const SPECS: [Spec; 5] = [
-    (
-        "ping",
-        &["--domain", "--port", "--rounds", "--timeout-ms"],
-        &["--json"],
-    ),
+    ("ping", &["--domain", "--port", "--rounds", "--timeout-ms"], &["--json"]),
     ("serve", &["--domain", "--port", "--timeout-ms"], &[]),
-    (
-        "flood",
-        &["--domain", "--count", "--port", "--timeout-ms"],
-        &[],
-    ),
+    ("flood", &["--domain", "--count", "--port", "--timeout-ms"], &[]),
     ("status", &["--domain"], &[]),
     ("offer", &["--remote"], &[]),
 ];
@@ -105,15 +93,11 @@ struct Options<'a> {
 
 impl<'a> Options<'a> {
     fn value(&self, name: &str) -> Option<&'a str> {
-        self.values
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
+        self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
     }
 
     fn required(&self, name: &str) -> Result<&'a str, Failure> {
-        self.value(name)
-            .ok_or_else(|| usage_error(self.command, format!("{} needs {name}", self.command)))
+        self.value(name).ok_or_else(|| usage_error(self.command, format!("{} needs {name}", self.command)))
     }
 
     fn flag(&self, name: &str) -> bool {
@@ -127,14 +111,8 @@ impl<'a> Options<'a> {
         };
         match text.parse::<u64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
-            Ok(_) => Err(usage_error(
-                self.command,
-                format!("{name}: {text} is out of range ({min}..={max})"),
-            )),
-            Err(_) => Err(usage_error(
-                self.command,
-                format!("{name}: '{text}' is not a number"),
-            )),
+            Ok(_) => Err(usage_error(self.command, format!("{name}: {text} is out of range ({min}..={max})"))),
+            Err(_) => Err(usage_error(self.command, format!("{name}: '{text}' is not a number"))),
         }
     }
 
@@ -146,10 +124,7 @@ impl<'a> Options<'a> {
         if text.bytes().all(|b| b.is_ascii_digit()) {
             return match text.parse::<u32>() {
                 Ok(id) if id <= DOMID_MAX => Ok(DomainSpec::Id(id)),
-                _ => Err(usage_error(
-                    self.command,
-                    format!("--domain: {text} is not a domain id (0..={DOMID_MAX})"),
-                )),
+                _ => Err(usage_error(self.command, format!("--domain: {text} is not a domain id (0..={DOMID_MAX})"))),
             };
         }
         Ok(DomainSpec::Name(text.to_string()))
@@ -157,16 +132,12 @@ impl<'a> Options<'a> {
 
     fn port(&self) -> Result<Option<u32>, Failure> {
         // Xen never allocates port 0.
-        Ok(self
-            .number("--port", 1, u64::from(u32::MAX))?
-            .map(|p| p as u32))
+        Ok(self.number("--port", 1, u64::from(u32::MAX))?.map(|p| p as u32))
     }
 
     fn timeout(&self) -> Result<Duration, Failure> {
         // poll(2) takes an int of milliseconds.
-        let ms = self
-            .number("--timeout-ms", 1, i32::MAX as u64)?
-            .unwrap_or(DEFAULT_TIMEOUT_MS);
+        let ms = self.number("--timeout-ms", 1, i32::MAX as u64)?.unwrap_or(DEFAULT_TIMEOUT_MS);
         Ok(Duration::from_millis(ms))
     }
 }
@@ -180,15 +151,9 @@ pub fn parse(args: &[String]) -> Result<Command, Failure> {
         return Ok(Command::Help);
     }
     let Some(&(command, valued, flags)) = SPECS.iter().find(|s| s.0 == first) else {
-        return Err(Failure::usage(format!(
-            "unknown command '{first}'\n{USAGE}"
-        )));
+        return Err(Failure::usage(format!("unknown command '{first}'\n{USAGE}")));
     };
-    let mut opts = Options {
-        command,
-        values: Vec::new(),
-        flags: Vec::new(),
-    };
+    let mut opts = Options { command, values: Vec::new(), flags: Vec::new() };
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
         if matches!(arg.as_str(), "-h" | "--help") {
@@ -215,10 +180,7 @@ pub fn parse(args: &[String]) -> Result<Command, Failure> {
             }
             opts.values.push((option, value));
         } else if name.starts_with('-') {
-            return Err(usage_error(
-                command,
-                format!("unknown option '{name}' for {command}"),
-            ));
+            return Err(usage_error(command, format!("unknown option '{name}' for {command}")));
         } else {
             return Err(usage_error(command, format!("unexpected argument '{arg}'")));
         }
@@ -231,17 +193,11 @@ fn build(opts: &Options<'_>) -> Result<Command, Failure> {
         "ping" => Command::Ping(PingArgs {
             domain: opts.domain()?,
             port: opts.port()?,
-            rounds: opts
-                .number("--rounds", 1, u64::from(u32::MAX))?
-                .map_or(DEFAULT_ROUNDS, |n| n as u32),
+            rounds: opts.number("--rounds", 1, u64::from(u32::MAX))?.map_or(DEFAULT_ROUNDS, |n| n as u32),
             timeout: opts.timeout()?,
             json: opts.flag("--json"),
         }),
-        "serve" => Command::Serve(ServeArgs {
-            domain: opts.domain()?,
-            port: opts.port()?,
-            timeout: opts.timeout()?,
-        }),
+        "serve" => Command::Serve(ServeArgs { domain: opts.domain()?, port: opts.port()?, timeout: opts.timeout()? }),
         "flood" => Command::Flood(FloodArgs {
             domain: opts.domain()?,
             port: opts.port()?,
@@ -251,14 +207,10 @@ fn build(opts: &Options<'_>) -> Result<Command, Failure> {
             },
             timeout: opts.timeout()?,
         }),
-        "status" => Command::Status {
-            domain: opts.domain()?,
-        },
+        "status" => Command::Status { domain: opts.domain()? },
         _ => {
             opts.required("--remote")?;
-            let remote = opts
-                .number("--remote", 0, u64::from(DOMID_MAX))?
-                .unwrap_or(0) as u32;
+            let remote = opts.number("--remote", 0, u64::from(DOMID_MAX))?.unwrap_or(0) as u32;
             Command::Offer { remote }
         }
     })

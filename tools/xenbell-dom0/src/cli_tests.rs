@@ -40,11 +40,7 @@ fn ping_defaults_and_all_options() {
 fn other_commands() {
     assert_eq!(
         p("serve --domain 3 --timeout-ms 10").unwrap(),
-        Command::Serve(ServeArgs {
-            domain: DomainSpec::Id(3),
-            port: None,
-            timeout: Duration::from_millis(10)
-        })
+        Command::Serve(ServeArgs { domain: DomainSpec::Id(3), port: None, timeout: Duration::from_millis(10) })
     );
     assert_eq!(
         p("flood --domain x --count 1000000").unwrap(),
@@ -55,12 +51,7 @@ fn other_commands() {
             timeout: Duration::from_millis(1000),
         })
     );
-    assert_eq!(
-        p("status --domain 0").unwrap(),
-        Command::Status {
-            domain: DomainSpec::Id(0)
-        }
-    );
+    assert_eq!(p("status --domain 0").unwrap(), Command::Status { domain: DomainSpec::Id(0) });
     assert_eq!(p("offer --remote 0").unwrap(), Command::Offer { remote: 0 });
     assert_eq!(p("--help").unwrap(), Command::Help);
     assert_eq!(p("ping -h").unwrap(), Command::Help);
@@ -69,10 +60,7 @@ fn other_commands() {
 #[test]
 fn bad_numbers_name_the_option() {
     let m = usage_err("ping --domain x --rounds abc");
-    assert_eq!(
-        m,
-        format!("--rounds: 'abc' is not a number\n{}", usage_line("ping"))
-    );
+    assert_eq!(m, format!("--rounds: 'abc' is not a number\n{}", usage_line("ping")));
     assert!(usage_err("ping --domain x --rounds 0").starts_with("--rounds: 0 is out of range"));
     assert!(usage_err("ping --domain x --rounds -1").starts_with("--rounds: '-1' is not a number"));
     assert!(usage_err("ping --domain x --port 0").starts_with("--port: 0 is out of range"));
@@ -88,17 +76,13 @@ fn structural_errors() {
     assert!(usage_err("").starts_with("no command given\nusage:"));
     assert!(usage_err("pong").starts_with("unknown command 'pong'"));
     assert!(usage_err("ping").starts_with("ping needs --domain\nusage: xenbell-dom0 ping"));
-    assert!(
-        usage_err("flood --domain x").starts_with("flood needs --count\nusage: xenbell-dom0 flood")
-    );
+    assert!(usage_err("flood --domain x").starts_with("flood needs --count\nusage: xenbell-dom0 flood"));
     assert!(usage_err("offer").starts_with("offer needs --remote"));
     assert!(usage_err("ping --domain").starts_with("--domain needs a value"));
     assert!(usage_err("ping --domain x --domain y").starts_with("--domain given twice"));
     assert!(usage_err("ping --domain x --json --json").starts_with("--json given twice"));
     assert!(usage_err("ping --domain x --json=1").starts_with("--json takes no value"));
-    assert!(
-        usage_err("status --domain x --port 3").starts_with("unknown option '--port' for status")
-    );
+    assert!(usage_err("status --domain x --port 3").starts_with("unknown option '--port' for status"));
     assert!(usage_err("serve --domain x --json").starts_with("unknown option '--json' for serve"));
     assert!(usage_err("ping --domain x extra").starts_with("unexpected argument 'extra'"));
     assert!(usage_err("ping --domain=").starts_with("--domain: empty name"));
@@ -106,14 +90,11 @@ fn structural_errors() {
 
 #[test]
 fn usage_lines() {
-    assert_eq!(usage_line("ping"), "usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json]");
     assert_eq!(
-        usage_line("status"),
-        "usage: xenbell-dom0 status --domain <name|id>"
+        usage_line("ping"),
+        "usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json]"
     );
-    assert_eq!(
-        usage_line("offer"),
-        "usage: xenbell-dom0 offer --remote <domid>"
-    );
+    assert_eq!(usage_line("status"), "usage: xenbell-dom0 status --domain <name|id>");
+    assert_eq!(usage_line("offer"), "usage: xenbell-dom0 offer --remote <domid>");
     assert!(usage_line("nope").contains("ping") && usage_line("nope").contains("offer"));
 }

@@ -53,24 +53,16 @@ pub fn resolve<T: Transport>(xs: &mut Xenbus<T>, spec: &DomainSpec) -> Result<Do
             Ok(Domain { id: *id, name })
         }
         DomainSpec::Name(wanted) => {
-            let ids = xs
-                .directory("/local/domain")
-                .map_err(|e| store_failure("listing /local/domain", e))?;
+            let ids = xs.directory("/local/domain").map_err(|e| store_failure("listing /local/domain", e))?;
             for id in ids.iter().filter_map(|entry| entry.parse::<u32>().ok()) {
                 // Domains can vanish (or hide their name) while we scan: skip them.
                 if let Ok(Some(name)) = xs.read_text(&format!("{}/name", home(id))) {
                     if name == *wanted {
-                        return Ok(Domain {
-                            id,
-                            name: Some(name),
-                        });
+                        return Ok(Domain { id, name: Some(name) });
                     }
                 }
             }
-            Err(Failure::new(
-                Exit::NoDomain,
-                format!("no domain named '{wanted}' (xl list shows the running ones)"),
-            ))
+            Err(Failure::new(Exit::NoDomain, format!("no domain named '{wanted}' (xl list shows the running ones)")))
         }
     }
 }
@@ -81,60 +73,26 @@ mod tests {
     use crate::fakes::FakeStore;
 
     fn store() -> Xenbus<FakeStore> {
-        Xenbus::new(
-            FakeStore::new()
-                .with_domain(0, "Domain-0")
-                .with_domain(7, "xenbell")
-                .with_domain(12, "other"),
-        )
+        Xenbus::new(FakeStore::new().with_domain(0, "Domain-0").with_domain(7, "xenbell").with_domain(12, "other"))
     }
 
     #[test]
     fn by_name_and_by_id() {
         let mut xs = store();
         let d = resolve(&mut xs, &DomainSpec::Name("xenbell".into())).unwrap();
-        assert_eq!(
-            d,
-            Domain {
-                id: 7,
-                name: Some("xenbell".into())
-            }
-        );
+        assert_eq!(d, Domain { id: 7, name: Some("xenbell".into()) });
         assert_eq!(d.describe(), "domain 7 (xenbell)");
-        assert_eq!(
-            resolve(&mut xs, &DomainSpec::Id(12))
-                .unwrap()
-                .name
-                .as_deref(),
-            Some("other")
-        );
-        assert_eq!(
-            resolve(&mut xs, &DomainSpec::Name("Domain-0".into()))
-                .unwrap()
-                .id,
-            0
-        );
+        assert_eq!(resolve(&mut xs, &DomainSpec::Id(12)).unwrap().name.as_deref(), Some("other"));
+        assert_eq!(resolve(&mut xs, &DomainSpec::Name("Domain-0".into())).unwrap().id, 0);
     }
 
     #[test]
     fn missing_domains_exit_4() {
         let mut xs = store();
         let f = resolve(&mut xs, &DomainSpec::Name("nope".into())).unwrap_err();
-        assert_eq!(
-            f,
-            Failure::new(
-                Exit::NoDomain,
-                "no domain named 'nope' (xl list shows the running ones)"
-            )
-        );
+        assert_eq!(f, Failure::new(Exit::NoDomain, "no domain named 'nope' (xl list shows the running ones)"));
         let f = resolve(&mut xs, &DomainSpec::Id(8)).unwrap_err();
-        assert_eq!(
-            f,
-            Failure::new(
-                Exit::NoDomain,
-                "no domain 8 (xl list shows the running ones)"
-            )
-        );
+        assert_eq!(f, Failure::new(Exit::NoDomain, "no domain 8 (xl list shows the running ones)"));
     }
 
     #[test]
@@ -143,16 +101,8 @@ mod tests {
         fake.set("/local/domain/3/memory", "1");
         fake.set("/local/domain/junk/name", "xenbell2");
         let mut xs = Xenbus::new(fake);
-        assert_eq!(
-            resolve(&mut xs, &DomainSpec::Id(3)).unwrap(),
-            Domain { id: 3, name: None }
-        );
-        assert_eq!(
-            resolve(&mut xs, &DomainSpec::Name("xenbell2".into()))
-                .unwrap_err()
-                .exit,
-            Exit::NoDomain
-        );
+        assert_eq!(resolve(&mut xs, &DomainSpec::Id(3)).unwrap(), Domain { id: 3, name: None });
+        assert_eq!(resolve(&mut xs, &DomainSpec::Name("xenbell2".into())).unwrap_err().exit, Exit::NoDomain);
     }
 
     #[test]
@@ -161,9 +111,6 @@ mod tests {
         fake.silent = true;
         let mut xs = Xenbus::new(fake);
         let f = resolve(&mut xs, &DomainSpec::Id(7)).unwrap_err();
-        assert_eq!(
-            f,
-            Failure::failed("reading /local/domain/7: xenstored did not answer")
-        );
+        assert_eq!(f, Failure::failed("reading /local/domain/7: xenstored did not answer"));
     }
 }

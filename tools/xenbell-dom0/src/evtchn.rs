@@ -79,23 +79,15 @@ fn port(ret: libc::c_int) -> u32 {
 impl EvtchnDev {
     /// Opens the device, non-blocking (waits go through `poll`).
     pub fn open() -> io::Result<EvtchnDev> {
-        let file: File = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(DEVICE)?;
+        let file: File = OpenOptions::new().read(true).write(true).custom_flags(libc::O_NONBLOCK).open(DEVICE)?;
         Ok(EvtchnDev { fd: file.into() })
     }
 
     /// `IOCTL_EVTCHN_BIND_INTERDOMAIN`.
     pub fn bind_interdomain(&self, remote_domain: u32, remote_port: u32) -> Result<u32, OpError> {
-        let mut arg = BindInterdomain {
-            remote_domain,
-            remote_port,
-        };
+        let mut arg = BindInterdomain { remote_domain, remote_port };
         // SAFETY: BIND_INTERDOMAIN takes a pointer to this struct and only reads it.
-        let ret =
-            unsafe { ioctl_with_mut(self.fd.as_fd(), IOCTL_EVTCHN_BIND_INTERDOMAIN, &mut arg) };
+        let ret = unsafe { ioctl_with_mut(self.fd.as_fd(), IOCTL_EVTCHN_BIND_INTERDOMAIN, &mut arg) };
         if ret < 0 {
             return Err(OpError::last(format!(
                 "IOCTL_EVTCHN_BIND_INTERDOMAIN(domain {remote_domain}, port {remote_port})"
@@ -108,12 +100,9 @@ impl EvtchnDev {
     pub fn bind_unbound(&self, remote_domain: u32) -> Result<u32, OpError> {
         let mut arg = BindUnboundPort { remote_domain };
         // SAFETY: BIND_UNBOUND_PORT takes a pointer to this struct and only reads it.
-        let ret =
-            unsafe { ioctl_with_mut(self.fd.as_fd(), IOCTL_EVTCHN_BIND_UNBOUND_PORT, &mut arg) };
+        let ret = unsafe { ioctl_with_mut(self.fd.as_fd(), IOCTL_EVTCHN_BIND_UNBOUND_PORT, &mut arg) };
         if ret < 0 {
-            return Err(OpError::last(format!(
-                "IOCTL_EVTCHN_BIND_UNBOUND_PORT(domain {remote_domain})"
-            )));
+            return Err(OpError::last(format!("IOCTL_EVTCHN_BIND_UNBOUND_PORT(domain {remote_domain})")));
         }
         Ok(port(ret))
     }
@@ -158,21 +147,12 @@ impl EvtchnDev {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let ready = crate::poll::readable(self.fd.as_fd(), left);
-            if !ready.map_err(|source| OpError {
-                op: "poll /dev/xen/evtchn".into(),
-                source,
-            })? {
+            if !ready.map_err(|source| OpError { op: "poll /dev/xen/evtchn".into(), source })? {
                 return Ok(None);
             }
             let mut port = 0u32;
             // SAFETY: reads at most 4 bytes into `port`, a valid u32 we own.
-            let n = unsafe {
-                libc::read(
-                    self.fd.as_raw_fd(),
-                    (&raw mut port).cast(),
-                    size_of::<u32>(),
-                )
-            };
+            let n = unsafe { libc::read(self.fd.as_raw_fd(), (&raw mut port).cast(), size_of::<u32>()) };
             if n == size_of::<u32>() as isize {
                 return Ok(Some(port));
             }
@@ -192,17 +172,9 @@ impl EvtchnDev {
     /// Unmasks `port` by writing it back.
     pub fn unmask(&self, port: u32) -> Result<(), OpError> {
         // SAFETY: writes the 4 bytes of `port`, a valid u32.
-        let n = unsafe {
-            libc::write(
-                self.fd.as_raw_fd(),
-                (&raw const port).cast(),
-                size_of::<u32>(),
-            )
-        };
+        let n = unsafe { libc::write(self.fd.as_raw_fd(), (&raw const port).cast(), size_of::<u32>()) };
         if n != size_of::<u32>() as isize {
-            return Err(OpError::last(format!(
-                "unmask port {port} (write /dev/xen/evtchn)"
-            )));
+            return Err(OpError::last(format!("unmask port {port} (write /dev/xen/evtchn)")));
         }
         Ok(())
     }

@@ -27,34 +27,18 @@ pub fn parse_port(text: &str) -> Option<u32> {
 
 /// The port to bind: `--port` if given, else the guest's published one
 /// (exit 5 if it is missing or malformed).
-pub fn remote_port<T: Transport>(
-    xs: &mut Xenbus<T>,
-    dom: &Domain,
-    given: Option<u32>,
-) -> Result<u32, Failure> {
+pub fn remote_port<T: Transport>(xs: &mut Xenbus<T>, dom: &Domain, given: Option<u32>) -> Result<u32, Failure> {
     if let Some(port) = given {
         return Ok(port);
     }
     let path = key_path(dom.id, PORT_KEY);
-    match xs
-        .read_text(&path)
-        .map_err(|e| store_failure(&format!("reading {path}"), e))?
-    {
+    match xs.read_text(&path).map_err(|e| store_failure(&format!("reading {path}"), e))? {
         None => Err(Failure::new(
             Exit::NoPort,
-            format!(
-                "domain {} has not published {PORT_KEY}: is xenbell running?",
-                dom.id
-            ),
+            format!("domain {} has not published {PORT_KEY}: is xenbell running?", dom.id),
         )),
         Some(text) => parse_port(&text).ok_or_else(|| {
-            Failure::new(
-                Exit::NoPort,
-                format!(
-                    "domain {} published a bad port '{text}' at {PORT_KEY}",
-                    dom.id
-                ),
-            )
+            Failure::new(Exit::NoPort, format!("domain {} published a bad port '{text}' at {PORT_KEY}", dom.id))
         }),
     }
 }
@@ -62,8 +46,7 @@ pub fn remote_port<T: Transport>(
 /// The guest's state key, if present.
 pub fn state<T: Transport>(xs: &mut Xenbus<T>, domid: u32) -> Result<Option<String>, Failure> {
     let path = key_path(domid, STATE_KEY);
-    xs.read_text(&path)
-        .map_err(|e| store_failure(&format!("reading {path}"), e))
+    xs.read_text(&path).map_err(|e| store_failure(&format!("reading {path}"), e))
 }
 
 /// Binds to `port` of `dom`; a refusal is exit 6 with the reason. Xen says
@@ -81,14 +64,7 @@ pub fn bind<E: EventChannel>(ev: &mut E, dom: &Domain, port: u32) -> Result<u32,
         Some(libc::EBUSY) => "busy".to_string(),
         _ => "refused".to_string(),
     };
-    Err(Failure::new(
-        Exit::BindRefused,
-        format!(
-            "cannot bind port {port} of {}: {why} ({})",
-            dom.describe(),
-            e.source
-        ),
-    ))
+    Err(Failure::new(Exit::BindRefused, format!("cannot bind port {port} of {}: {why} ({})", dom.describe(), e.source)))
 }
 
 /// Why Xen refused a bind with EINVAL, from what it says about the port now.
@@ -118,11 +94,7 @@ fn why_invalid<E: EventChannel>(ev: &mut E, dom: &Domain, port: u32) -> String {
 /// notes/xen-facts.md) so it is not mistaken for the peer's first message.
 /// Returns false if it did not come within `timeout` (then nothing is lost:
 /// the next event is the peer's).
-pub fn drain_bind_event<E: EventChannel>(
-    ev: &mut E,
-    local: u32,
-    timeout: Duration,
-) -> Result<bool, Failure> {
+pub fn drain_bind_event<E: EventChannel>(ev: &mut E, local: u32, timeout: Duration) -> Result<bool, Failure> {
     let deadline = Instant::now() + timeout;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -175,10 +147,7 @@ mod tests {
     use crate::fakes::{FakeEvtchn, FakeStore, Peer};
 
     fn dom7() -> Domain {
-        Domain {
-            id: 7,
-            name: Some("xenbell".into()),
-        }
+        Domain { id: 7, name: Some("xenbell".into()) }
     }
 
     #[test]
@@ -194,21 +163,10 @@ mod tests {
     fn missing_or_bad_port_is_exit_5() {
         let mut xs = Xenbus::new(FakeStore::new().with_domain(7, "xenbell"));
         let f = remote_port(&mut xs, &dom7(), None).unwrap_err();
-        assert_eq!(
-            f,
-            Failure::new(
-                Exit::NoPort,
-                "domain 7 has not published data/xenbell/port: is xenbell running?"
-            )
-        );
+        assert_eq!(f, Failure::new(Exit::NoPort, "domain 7 has not published data/xenbell/port: is xenbell running?"));
         for bad in ["", "0", "-1", "five", "99999999999"] {
-            xs.transport_mut()
-                .set("/local/domain/7/data/xenbell/port", bad);
-            assert_eq!(
-                remote_port(&mut xs, &dom7(), None).unwrap_err().exit,
-                Exit::NoPort,
-                "{bad:?}"
-            );
+            xs.transport_mut().set("/local/domain/7/data/xenbell/port", bad);
+            assert_eq!(remote_port(&mut xs, &dom7(), None).unwrap_err().exit, Exit::NoPort, "{bad:?}");
         }
     }
 
@@ -219,9 +177,7 @@ mod tests {
         let f = bind(&mut ev, &dom7(), 5).unwrap_err();
         assert_eq!(f.exit, Exit::BindRefused);
         assert!(
-            f.message.starts_with(
-                "cannot bind port 5 of domain 7 (xenbell): not offered to this domain"
-            ),
+            f.message.starts_with("cannot bind port 5 of domain 7 (xenbell): not offered to this domain"),
             "{}",
             f.message
         );
@@ -231,10 +187,7 @@ mod tests {
     fn refused_bind_says_why_from_the_port_state() {
         let cases: [(Result<PortState, i32>, &str); 5] = [
             (
-                Ok(PortState::Interdomain {
-                    remote: 0,
-                    remote_port: 18,
-                }),
+                Ok(PortState::Interdomain { remote: 0, remote_port: 18 }),
                 "it is already bound, by domain 0 port 18; only one peer at a time",
             ),
             (
@@ -242,14 +195,8 @@ mod tests {
                 "it is offered to domain 3, not to us (the guest's remote= says who may bind it)",
             ),
             (Ok(PortState::Closed), "the domain has no such port open"),
-            (
-                Err(libc::EINVAL),
-                "the domain has no such port (never allocated",
-            ),
-            (
-                Ok(PortState::Virq(1)),
-                "it is a virq 1 port, not one offered",
-            ),
+            (Err(libc::EINVAL), "the domain has no such port (never allocated"),
+            (Ok(PortState::Virq(1)), "it is a virq 1 port, not one offered"),
         ];
         for (state, why) in cases {
             let mut ev = FakeEvtchn::new(Peer::Silent);
@@ -266,14 +213,8 @@ mod tests {
     fn drains_the_bind_event_only() {
         let mut ev = FakeEvtchn::new(Peer::Server { answers: 1 });
         let local = bind(&mut ev, &dom7(), 5).unwrap();
-        assert_eq!(
-            drain_bind_event(&mut ev, local, Duration::from_millis(10)),
-            Ok(true)
-        );
+        assert_eq!(drain_bind_event(&mut ev, local, Duration::from_millis(10)), Ok(true));
         assert_eq!(ev.unmasks, 1);
-        assert_eq!(
-            drain_bind_event(&mut ev, local, Duration::from_millis(10)),
-            Ok(false)
-        );
+        assert_eq!(drain_bind_event(&mut ev, local, Duration::from_millis(10)), Ok(false));
     }
 }

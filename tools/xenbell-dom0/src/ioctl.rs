@@ -24,10 +24,8 @@ const SIZE_BITS: u32 = 14;
 /// `size` does not fit the 14-bit size field.
 pub const fn ioc(dir: u32, ty: u8, nr: u8, size: usize) -> c_ulong {
     assert!(size < 1 << SIZE_BITS, "ioctl payload too large for _IOC");
-    ((dir << DIR_SHIFT)
-        | ((size as u32) << SIZE_SHIFT)
-        | ((ty as u32) << TYPE_SHIFT)
-        | ((nr as u32) << NR_SHIFT)) as c_ulong
+    ((dir << DIR_SHIFT) | ((size as u32) << SIZE_SHIFT) | ((ty as u32) << TYPE_SHIFT) | ((nr as u32) << NR_SHIFT))
+        as c_ulong
 }
 
 /// `_IOC(_IOC_NONE, ty, nr, sizeof(T))`.
@@ -55,13 +53,7 @@ pub unsafe fn ioctl_with_mut<T>(fd: BorrowedFd<'_>, request: c_ulong, arg: &mut 
 pub unsafe fn ioctl_no_arg(fd: BorrowedFd<'_>, request: c_ulong) -> c_int {
     // SAFETY: the caller guarantees the request reads no argument; the
     // unused third argument is a null pointer.
-    unsafe {
-        libc::ioctl(
-            fd.as_raw_fd(),
-            request as _,
-            std::ptr::null_mut::<libc::c_void>(),
-        )
-    }
+    unsafe { libc::ioctl(fd.as_raw_fd(), request as _, std::ptr::null_mut::<libc::c_void>()) }
 }
 
 #[cfg(test)]

@@ -14,11 +14,7 @@ pub fn timeout_ms(timeout: Duration) -> libc::c_int {
 /// Waits until `fd` is readable (true) or `timeout` passes (false).
 /// `EINTR` is returned as `ErrorKind::Interrupted`.
 pub fn readable(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<bool> {
-    let mut pfd = libc::pollfd {
-        fd: fd.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
+    let mut pfd = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
     // SAFETY: `pfd` is one valid pollfd, and nfds is 1.
     let n = unsafe { libc::poll(&mut pfd, 1, timeout_ms(timeout)) };
     if n < 0 {

@@ -67,13 +67,8 @@ impl PortState {
     pub fn from_raw(raw: &EvtchnStatus) -> PortState {
         match raw.status {
             0 => PortState::Closed,
-            1 => PortState::Unbound {
-                remote: raw.u[0] as u16,
-            },
-            2 => PortState::Interdomain {
-                remote: raw.u[0] as u16,
-                remote_port: raw.u[1],
-            },
+            1 => PortState::Unbound { remote: raw.u[0] as u16 },
+            2 => PortState::Interdomain { remote: raw.u[0] as u16, remote_port: raw.u[1] },
             3 => PortState::Pirq(raw.u[0]),
             4 => PortState::Virq(raw.u[0]),
             5 => PortState::Ipi,
@@ -87,14 +82,8 @@ impl fmt::Display for PortState {
         match self {
             PortState::Closed => f.write_str("closed"),
             PortState::Unbound { remote } => write!(f, "unbound (offered to domain {remote})"),
-            PortState::Interdomain {
-                remote,
-                remote_port,
-            } => {
-                write!(
-                    f,
-                    "interdomain (connected to domain {remote} port {remote_port})"
-                )
+            PortState::Interdomain { remote, remote_port } => {
+                write!(f, "interdomain (connected to domain {remote} port {remote_port})")
             }
             PortState::Pirq(n) => write!(f, "pirq {n}"),
             PortState::Virq(n) => write!(f, "virq {n}"),
@@ -118,22 +107,14 @@ impl Privcmd {
     /// EVTCHNOP_status for `port` of domain `dom` (dom0 may ask about any).
     pub fn evtchn_status(&self, dom: u16, port: u32) -> Result<PortState, OpError> {
         // On the stack and written here, so the page is present when Xen copies it.
-        let mut status = EvtchnStatus {
-            dom,
-            port,
-            ..EvtchnStatus::default()
-        };
-        let mut call = Hypercall {
-            op: HYPERVISOR_EVENT_CHANNEL_OP,
-            arg: [EVTCHNOP_STATUS, (&raw mut status) as u64, 0, 0, 0],
-        };
+        let mut status = EvtchnStatus { dom, port, ..EvtchnStatus::default() };
+        let mut call =
+            Hypercall { op: HYPERVISOR_EVENT_CHANNEL_OP, arg: [EVTCHNOP_STATUS, (&raw mut status) as u64, 0, 0, 0] };
         // SAFETY: PRIVCMD_HYPERCALL takes a pointer to `call`; the hypercall
         // reads and writes only `status` (24 bytes, live until the call returns).
         let ret = unsafe { ioctl_with_mut(self.fd.as_fd(), IOCTL_PRIVCMD_HYPERCALL, &mut call) };
         if ret < 0 {
-            return Err(OpError::last(format!(
-                "EVTCHNOP_status of domain {dom} port {port}"
-            )));
+            return Err(OpError::last(format!("EVTCHNOP_status of domain {dom} port {port}")));
         }
         Ok(PortState::from_raw(&status))
     }
@@ -155,15 +136,8 @@ mod tests {
 
     #[test]
     fn decodes_states() {
-        let raw = |status, dom: u32, port| EvtchnStatus {
-            status,
-            u: [dom, port],
-            ..Default::default()
-        };
-        assert_eq!(
-            PortState::from_raw(&raw(1, 0, 0)),
-            PortState::Unbound { remote: 0 }
-        );
+        let raw = |status, dom: u32, port| EvtchnStatus { status, u: [dom, port], ..Default::default() };
+        assert_eq!(PortState::from_raw(&raw(1, 0, 0)), PortState::Unbound { remote: 0 });
         let s = PortState::from_raw(&raw(2, 0, 41));
         assert_eq!(s.to_string(), "interdomain (connected to domain 0 port 41)");
         assert_eq!(PortState::from_raw(&raw(0, 0, 0)).to_string(), "closed");

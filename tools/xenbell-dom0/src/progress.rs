@@ -14,20 +14,12 @@ pub struct Progress {
 impl Progress {
     /// Enabled iff stderr is a terminal.
     pub fn stderr() -> Progress {
-        Progress {
-            enabled: std::io::stderr().is_terminal(),
-            last: None,
-            shown: false,
-        }
+        Progress { enabled: std::io::stderr().is_terminal(), last: None, shown: false }
     }
 
     /// Never shows anything.
     pub fn off() -> Progress {
-        Progress {
-            enabled: false,
-            last: None,
-            shown: false,
-        }
+        Progress { enabled: false, last: None, shown: false }
     }
 
     /// Shows `what done/total` if enough time passed since the last update.

@@ -38,37 +38,19 @@ impl Summary {
     pub fn new(rounds_requested: u32, samples: &[u64], elapsed: Duration) -> Summary {
         let mut sorted = samples.to_vec();
         sorted.sort_unstable();
-        let rtt = match (
-            sorted.first(),
-            sorted.last(),
-            percentile(&sorted, 50),
-            percentile(&sorted, 99),
-        ) {
+        let rtt = match (sorted.first(), sorted.last(), percentile(&sorted, 50), percentile(&sorted, 99)) {
             (Some(&min), Some(&max), Some(p50), Some(p99)) => Some(Rtt { min, p50, p99, max }),
             _ => None,
         };
         let secs = elapsed.as_secs_f64();
-        let rounds_per_s = if secs > 0.0 {
-            samples.len() as f64 / secs
-        } else {
-            0.0
-        };
-        Summary {
-            rounds_requested,
-            rounds_ok: samples.len() as u32,
-            rtt,
-            rounds_per_s,
-        }
+        let rounds_per_s = if secs > 0.0 { samples.len() as f64 / secs } else { 0.0 };
+        Summary { rounds_requested, rounds_ok: samples.len() as u32, rtt, rounds_per_s }
     }
 
     /// `{"rounds_requested":N,"rounds_ok":N,"rtt_ns":{"min":..,"p50":..,"p99":..,"max":..},"rounds_per_s":..}`;
     /// the rtt values are `null` when no round completed.
     pub fn to_json(&self) -> String {
-        let field = |f: fn(&Rtt) -> u64| {
-            self.rtt
-                .as_ref()
-                .map_or_else(|| "null".to_string(), |r| f(r).to_string())
-        };
+        let field = |f: fn(&Rtt) -> u64| self.rtt.as_ref().map_or_else(|| "null".to_string(), |r| f(r).to_string());
         format!(
             "{{\"rounds_requested\":{},\"rounds_ok\":{},\"rtt_ns\":{{\"min\":{},\"p50\":{},\"p99\":{},\"max\":{}}},\"rounds_per_s\":{}}}",
             self.rounds_requested,
@@ -84,10 +66,7 @@ impl Summary {
     /// One line for people, e.g. `domain 7 port 5: 1000/1000 rounds, rtt min
     /// 9.1 us p50 10.3 us p99 14.0 us max 52.7 us, 95000.0 rounds/s`.
     pub fn to_line(&self, domid: u32, port: u32) -> String {
-        let head = format!(
-            "domain {domid} port {port}: {}/{} rounds",
-            self.rounds_ok, self.rounds_requested
-        );
+        let head = format!("domain {domid} port {port}: {}/{} rounds", self.rounds_ok, self.rounds_requested);
         match &self.rtt {
             None => format!("{head}, no round trip completed"),
             Some(r) => format!(
@@ -139,15 +118,7 @@ mod tests {
     #[test]
     fn summary_of_unsorted_samples() {
         let s = Summary::new(5, &[30, 10, 20, 50, 40], Duration::from_millis(1));
-        assert_eq!(
-            s.rtt,
-            Some(Rtt {
-                min: 10,
-                p50: 30,
-                p99: 50,
-                max: 50
-            })
-        );
+        assert_eq!(s.rtt, Some(Rtt { min: 10, p50: 30, p99: 50, max: 50 }));
         assert_eq!((s.rounds_requested, s.rounds_ok), (5, 5));
         assert!((s.rounds_per_s - 5000.0).abs() < 1e-6);
     }
@@ -171,7 +142,10 @@ mod tests {
     #[test]
     fn readable_line() {
         let s = Summary::new(2, &[9100, 10300], Duration::from_micros(20));
-        assert_eq!(s.to_line(7, 5), "domain 7 port 5: 2/2 rounds, rtt min 9.1 us p50 9.1 us p99 10.3 us max 10.3 us, 100000.0 rounds/s");
+        assert_eq!(
+            s.to_line(7, 5),
+            "domain 7 port 5: 2/2 rounds, rtt min 9.1 us p50 9.1 us p99 10.3 us max 10.3 us, 100000.0 rounds/s"
+        );
         assert_eq!(
             Summary::new(4, &[], Duration::ZERO).to_line(7, 5),
             "domain 7 port 5: 0/4 rounds, no round trip completed"

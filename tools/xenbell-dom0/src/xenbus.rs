@@ -12,9 +12,7 @@ use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
-use xs_wire::{
-    split_directory, trim_nul, MsgType, Parser, Request, WireError, XsError, MESSAGE_MAX,
-};
+use xs_wire::{split_directory, trim_nul, MsgType, Parser, Request, WireError, XsError, MESSAGE_MAX};
 
 pub const DEVICE: &str = "/dev/xen/xenbus";
 
@@ -37,9 +35,7 @@ pub struct DevXenbus {
 
 impl DevXenbus {
     pub fn open() -> io::Result<DevXenbus> {
-        Ok(DevXenbus {
-            file: OpenOptions::new().read(true).write(true).open(DEVICE)?,
-        })
+        Ok(DevXenbus { file: OpenOptions::new().read(true).write(true).open(DEVICE)? })
     }
 }
 
@@ -77,9 +73,7 @@ impl fmt::Display for XenbusError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             XenbusError::Store(e) => write!(f, "xenstore said {e}"),
-            XenbusError::Io(e) if e.kind() == io::ErrorKind::TimedOut => {
-                f.write_str("xenstored did not answer")
-            }
+            XenbusError::Io(e) if e.kind() == io::ErrorKind::TimedOut => f.write_str("xenstored did not answer"),
             XenbusError::Io(e) => write!(f, "{DEVICE}: {e}"),
             XenbusError::Wire(e) => write!(f, "{e}"),
             XenbusError::Unexpected(t) => write!(f, "unexpected xenstore reply {t:?}"),
@@ -141,9 +135,7 @@ impl<T: Transport> Xenbus<T> {
                 self.pending.drain(..used);
                 match reply {
                     Some((_, Err(e))) => return Err(XenbusError::Store(e)),
-                    Some((ty, Ok(_))) if ty != request.msg_type() => {
-                        return Err(XenbusError::Unexpected(ty))
-                    }
+                    Some((ty, Ok(_))) if ty != request.msg_type() => return Err(XenbusError::Unexpected(ty)),
                     Some((_, Ok(payload))) => return Ok(payload),
                     None => {}
                 }
@@ -174,11 +166,7 @@ impl<T: Transport> Xenbus<T> {
     /// Like [`Xenbus::read_opt`], as text (invalid UTF-8 replaced), trimmed
     /// of NULs and whitespace.
     pub fn read_text(&mut self, path: &str) -> Result<Option<String>, XenbusError> {
-        Ok(self.read_opt(path)?.map(|v| {
-            String::from_utf8_lossy(&v)
-                .trim_matches(['\0', ' ', '\n'])
-                .to_string()
-        }))
+        Ok(self.read_opt(path)?.map(|v| String::from_utf8_lossy(&v).trim_matches(['\0', ' ', '\n']).to_string()))
     }
 
     pub fn write(&mut self, path: &str, value: &[u8]) -> Result<(), XenbusError> {
@@ -196,9 +184,7 @@ impl<T: Transport> Xenbus<T> {
     /// Child names of `path` (invalid UTF-8 replaced).
     pub fn directory(&mut self, path: &str) -> Result<Vec<String>, XenbusError> {
         let payload = self.request(Request::Directory { path })?;
-        Ok(split_directory(&payload)
-            .map(|n| String::from_utf8_lossy(n).into_owned())
-            .collect())
+        Ok(split_directory(&payload).map(|n| String::from_utf8_lossy(n).into_owned()).collect())
     }
 
     /// `/local/domain/<domid>` as xenstored reports it.

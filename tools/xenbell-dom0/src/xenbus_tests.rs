@@ -2,11 +2,7 @@ use super::*;
 use crate::fakes::FakeStore;
 
 fn xs() -> Xenbus<FakeStore> {
-    Xenbus::new(
-        FakeStore::new()
-            .with_domain(0, "Domain-0")
-            .with_domain(7, "xenbell"),
-    )
+    Xenbus::new(FakeStore::new().with_domain(0, "Domain-0").with_domain(7, "xenbell"))
 }
 
 #[test]
@@ -14,17 +10,9 @@ fn read_write_rm_directory() {
     let mut xs = xs();
     assert_eq!(xs.read("/local/domain/7/name").unwrap(), b"xenbell");
     assert_eq!(xs.read_opt("/local/domain/7/nope").unwrap(), None);
-    assert!(matches!(
-        xs.read("/nope"),
-        Err(XenbusError::Store(XsError::ENOENT))
-    ));
+    assert!(matches!(xs.read("/nope"), Err(XenbusError::Store(XsError::ENOENT))));
     xs.write("/local/domain/7/data/xenbell/port", b"5").unwrap();
-    assert_eq!(
-        xs.read_text("/local/domain/7/data/xenbell/port")
-            .unwrap()
-            .as_deref(),
-        Some("5")
-    );
+    assert_eq!(xs.read_text("/local/domain/7/data/xenbell/port").unwrap().as_deref(), Some("5"));
     assert_eq!(xs.directory("/local/domain").unwrap(), ["0", "7"]);
     xs.mkdir("/tool/x").unwrap();
     assert_eq!(xs.read("/tool/x").unwrap(), b"");
@@ -46,13 +34,8 @@ fn skips_watch_events_and_reassembles_chunks() {
     let mut xs = xs();
     for chunk in [1, 3, 16, 17, 4096] {
         xs.transport_mut().chunk = chunk;
-        xs.transport_mut()
-            .inject(MsgType::WatchEvent, b"/local/domain/7\0tok\0");
-        assert_eq!(
-            xs.read("/local/domain/7/name").unwrap(),
-            b"xenbell",
-            "chunk {chunk}"
-        );
+        xs.transport_mut().inject(MsgType::WatchEvent, b"/local/domain/7\0tok\0");
+        assert_eq!(xs.read("/local/domain/7/name").unwrap(), b"xenbell", "chunk {chunk}");
     }
 }
 
@@ -64,40 +47,22 @@ fn timeouts_and_broken_streams() {
     assert_eq!(e.to_string(), "xenstored did not answer");
     let mut xs = self::xs();
     // A header announcing 5000 bytes: the client stops, it does not wait for them.
-    let mut bad = xs_wire::Header {
-        ty: MsgType::Read,
-        req_id: 1,
-        tx_id: 0,
-        len: 0,
-    }
-    .encode();
+    let mut bad = xs_wire::Header { ty: MsgType::Read, req_id: 1, tx_id: 0, len: 0 }.encode();
     bad[12..].copy_from_slice(&5000u32.to_le_bytes());
     xs.pending.extend_from_slice(&bad);
-    assert!(matches!(
-        xs.read("x"),
-        Err(XenbusError::Wire(WireError::PayloadTooLong(5000)))
-    ));
+    assert!(matches!(xs.read("x"), Err(XenbusError::Wire(WireError::PayloadTooLong(5000)))));
 }
 
 #[test]
 fn wrong_reply_type_is_an_error() {
     let mut xs = xs();
     xs.transport_mut().inject(MsgType::Write, b"OK\0");
-    assert!(matches!(
-        xs.read("/local/domain/7/name"),
-        Err(XenbusError::Unexpected(MsgType::Write))
-    ));
+    assert!(matches!(xs.read("/local/domain/7/name"), Err(XenbusError::Unexpected(MsgType::Write))));
 }
 
 #[test]
 fn requests_that_cannot_be_encoded() {
     let mut xs = xs();
-    assert!(matches!(
-        xs.read("a\0b"),
-        Err(XenbusError::Wire(WireError::EmbeddedNul))
-    ));
-    assert!(matches!(
-        xs.write("p", &[0; 5000]),
-        Err(XenbusError::Wire(WireError::RequestTooLong(_)))
-    ));
+    assert!(matches!(xs.read("a\0b"), Err(XenbusError::Wire(WireError::EmbeddedNul))));
+    assert!(matches!(xs.write("p", &[0; 5000]), Err(XenbusError::Wire(WireError::RequestTooLong(_)))));
 }

@@ -8,15 +8,10 @@
 //! one-line shim maps it to libxen-dev's `<xen/xen.h>`.
 
 use xenbell_dom0::evtchn::*;
-use xenbell_dom0::privcmd::{
-    EvtchnStatus, EVTCHNOP_STATUS, HYPERVISOR_EVENT_CHANNEL_OP, IOCTL_PRIVCMD_HYPERCALL,
-};
+use xenbell_dom0::privcmd::{EvtchnStatus, EVTCHNOP_STATUS, HYPERVISOR_EVENT_CHANNEL_OP, IOCTL_PRIVCMD_HYPERCALL};
 
-const HEADERS: [&str; 3] = [
-    "/usr/include/xen/evtchn.h",
-    "/usr/include/xen/privcmd.h",
-    "/usr/include/xen/event_channel.h",
-];
+const HEADERS: [&str; 3] =
+    ["/usr/include/xen/evtchn.h", "/usr/include/xen/privcmd.h", "/usr/include/xen/event_channel.h"];
 
 const PROGRAM: &str = r#"
 #include <stddef.h>
@@ -54,14 +49,8 @@ fn real_values() -> Vec<(String, u64)> {
 fn ioctls_and_layouts_match_the_headers() {
     let ours: Vec<(&str, u64)> = vec![
         ("IOCTL_EVTCHN_BIND_VIRQ", IOCTL_EVTCHN_BIND_VIRQ),
-        (
-            "IOCTL_EVTCHN_BIND_INTERDOMAIN",
-            IOCTL_EVTCHN_BIND_INTERDOMAIN,
-        ),
-        (
-            "IOCTL_EVTCHN_BIND_UNBOUND_PORT",
-            IOCTL_EVTCHN_BIND_UNBOUND_PORT,
-        ),
+        ("IOCTL_EVTCHN_BIND_INTERDOMAIN", IOCTL_EVTCHN_BIND_INTERDOMAIN),
+        ("IOCTL_EVTCHN_BIND_UNBOUND_PORT", IOCTL_EVTCHN_BIND_UNBOUND_PORT),
         ("IOCTL_EVTCHN_UNBIND", IOCTL_EVTCHN_UNBIND),
         ("IOCTL_EVTCHN_NOTIFY", IOCTL_EVTCHN_NOTIFY),
         ("IOCTL_EVTCHN_RESET", IOCTL_EVTCHN_RESET),
@@ -69,22 +58,10 @@ fn ioctls_and_layouts_match_the_headers() {
         ("IOCTL_PRIVCMD_HYPERCALL", IOCTL_PRIVCMD_HYPERCALL),
         ("__HYPERVISOR_event_channel_op", HYPERVISOR_EVENT_CHANNEL_OP),
         ("EVTCHNOP_status", EVTCHNOP_STATUS),
-        (
-            "sizeof(struct evtchn_status)",
-            std::mem::size_of::<EvtchnStatus>() as u64,
-        ),
-        (
-            "offsetof(struct evtchn_status, status)",
-            std::mem::offset_of!(EvtchnStatus, status) as u64,
-        ),
-        (
-            "offsetof(struct evtchn_status, u.interdomain.dom)",
-            std::mem::offset_of!(EvtchnStatus, u) as u64,
-        ),
-        (
-            "offsetof(struct evtchn_status, u.interdomain.port)",
-            std::mem::offset_of!(EvtchnStatus, u) as u64 + 4,
-        ),
+        ("sizeof(struct evtchn_status)", std::mem::size_of::<EvtchnStatus>() as u64),
+        ("offsetof(struct evtchn_status, status)", std::mem::offset_of!(EvtchnStatus, status) as u64),
+        ("offsetof(struct evtchn_status, u.interdomain.dom)", std::mem::offset_of!(EvtchnStatus, u) as u64),
+        ("offsetof(struct evtchn_status, u.interdomain.port)", std::mem::offset_of!(EvtchnStatus, u) as u64 + 4),
     ];
     c_probe::assert_matches(&ours, &real_values());
 }

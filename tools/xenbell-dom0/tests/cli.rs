@@ -7,10 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xenbell-dom0"))
-        .args(args)
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_xenbell-dom0")).args(args).output().unwrap()
 }
 
 fn stderr(o: &Output) -> String {
@@ -19,28 +16,16 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn usage_errors_exit_2() {
-    for args in [
-        &[][..],
-        &["pong"],
-        &["ping"],
-        &["ping", "--domain", "x", "--rounds", "abc"],
-        &["offer", "--remote", "x"],
-    ] {
+    for args in
+        [&[][..], &["pong"], &["ping"], &["ping", "--domain", "x", "--rounds", "abc"], &["offer", "--remote", "x"]]
+    {
         let o = run(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
-        assert!(
-            stderr(&o).contains("usage: xenbell-dom0"),
-            "{args:?}: {}",
-            stderr(&o)
-        );
+        assert!(stderr(&o).contains("usage: xenbell-dom0"), "{args:?}: {}", stderr(&o));
         assert!(o.stdout.is_empty());
     }
     let o = run(&["ping", "--domain", "x", "--rounds", "abc"]);
-    assert!(
-        stderr(&o).starts_with("xenbell-dom0: --rounds: 'abc' is not a number\n"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).starts_with("xenbell-dom0: --rounds: 'abc' is not a number\n"), "{}", stderr(&o));
 }
 
 #[test]
@@ -67,16 +52,9 @@ fn without_xen_exit_3() {
     ] {
         let o = run(args);
         assert_eq!(o.status.code(), Some(3), "{args:?}");
-        assert_eq!(
-            stderr(&o),
-            "xenbell-dom0: not running on Xen: /dev/xen/evtchn missing (load xen-evtchn?)\n"
-        );
+        assert_eq!(stderr(&o), "xenbell-dom0: not running on Xen: /dev/xen/evtchn missing (load xen-evtchn?)\n");
     }
     let o = run(&["status", "--domain", "7"]);
     assert_eq!(o.status.code(), Some(3));
-    assert!(
-        stderr(&o).starts_with("xenbell-dom0: not running on Xen: /dev/xen/xenbus missing"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).starts_with("xenbell-dom0: not running on Xen: /dev/xen/xenbus missing"), "{}", stderr(&o));
 }

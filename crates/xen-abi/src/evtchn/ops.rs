@@ -4,8 +4,8 @@
 //! say which fields the caller fills in and which Xen writes back.
 
 use super::{
-    EVTCHNSTAT_closed, EVTCHNSTAT_interdomain, EVTCHNSTAT_ipi, EVTCHNSTAT_pirq, EVTCHNSTAT_unbound,
-    EVTCHNSTAT_virq, EvtchnPort,
+    EVTCHNSTAT_closed, EVTCHNSTAT_interdomain, EVTCHNSTAT_ipi, EVTCHNSTAT_pirq, EVTCHNSTAT_unbound, EVTCHNSTAT_virq,
+    EvtchnPort,
 };
 use crate::xen::DomId;
 
@@ -124,10 +124,7 @@ pub enum ChannelState {
     /// `EVTCHNSTAT_unbound`: `u.unbound.dom` may bind it.
     Unbound { remote_dom: DomId },
     /// `EVTCHNSTAT_interdomain`: connected to `u.interdomain.{dom, port}`.
-    Interdomain {
-        remote_dom: DomId,
-        remote_port: EvtchnPort,
-    },
+    Interdomain { remote_dom: DomId, remote_port: EvtchnPort },
     /// `EVTCHNSTAT_pirq`: `u.pirq`.
     Pirq(u32),
     /// `EVTCHNSTAT_virq`: `u.virq`.
@@ -169,13 +166,10 @@ impl EvtchnStatus {
     pub const fn state(&self) -> ChannelState {
         match self.status {
             EVTCHNSTAT_closed => ChannelState::Closed,
-            EVTCHNSTAT_unbound => ChannelState::Unbound {
-                remote_dom: self.unbound_dom(),
-            },
-            EVTCHNSTAT_interdomain => ChannelState::Interdomain {
-                remote_dom: self.interdomain_dom(),
-                remote_port: self.interdomain_port(),
-            },
+            EVTCHNSTAT_unbound => ChannelState::Unbound { remote_dom: self.unbound_dom() },
+            EVTCHNSTAT_interdomain => {
+                ChannelState::Interdomain { remote_dom: self.interdomain_dom(), remote_port: self.interdomain_port() }
+            }
             EVTCHNSTAT_pirq => ChannelState::Pirq(self.pirq()),
             EVTCHNSTAT_virq => ChannelState::Virq(self.virq()),
             EVTCHNSTAT_ipi => ChannelState::Ipi,
@@ -258,18 +252,8 @@ mod tests {
 
     #[test]
     fn status_union_decoding() {
-        let mut s = EvtchnStatus {
-            status: EVTCHNSTAT_interdomain,
-            u: [0xdead_0007, 42],
-            ..Default::default()
-        };
-        assert_eq!(
-            s.state(),
-            ChannelState::Interdomain {
-                remote_dom: 7,
-                remote_port: 42
-            }
-        );
+        let mut s = EvtchnStatus { status: EVTCHNSTAT_interdomain, u: [0xdead_0007, 42], ..Default::default() };
+        assert_eq!(s.state(), ChannelState::Interdomain { remote_dom: 7, remote_port: 42 });
         s.status = EVTCHNSTAT_unbound;
         assert_eq!(s.state(), ChannelState::Unbound { remote_dom: 7 });
         s.status = EVTCHNSTAT_virq;

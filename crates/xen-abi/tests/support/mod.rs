@@ -48,11 +48,7 @@ pub struct Check {
 
 impl Check {
     pub fn new(label: impl Into<String>, c_expr: impl Into<String>, rust: u64) -> Check {
-        Check {
-            label: label.into(),
-            c_expr: c_expr.into(),
-            rust,
-        }
+        Check { label: label.into(), c_expr: c_expr.into(), rust }
     }
 }
 
@@ -68,11 +64,7 @@ macro_rules! konst {
         konst!($name = stringify!($name))
     };
     ($name:ident = $c:expr) => {
-        vec![$crate::support::Check::new(
-            concat!("const ", stringify!($name)),
-            $c,
-            $name as u64,
-        )]
+        vec![$crate::support::Check::new(concat!("const ", stringify!($name)), $c, $name as u64)]
     };
 }
 
@@ -145,16 +137,9 @@ pub fn run_c(checks: &[Check], extra_main: &str) -> COutput {
         writeln!(src, "#include <{h}>").unwrap();
     }
     src.push_str("\nint main(void)\n{\n");
-    src.push_str(
-        "    printf(\"version %llu\\n\", (unsigned long long)__XEN_LATEST_INTERFACE_VERSION__);\n",
-    );
+    src.push_str("    printf(\"version %llu\\n\", (unsigned long long)__XEN_LATEST_INTERFACE_VERSION__);\n");
     for (i, c) in checks.iter().enumerate() {
-        writeln!(
-            src,
-            "    printf(\"c {i} %llu\\n\", (unsigned long long)({}));",
-            c.c_expr
-        )
-        .unwrap();
+        writeln!(src, "    printf(\"c {i} %llu\\n\", (unsigned long long)({}));", c.c_expr).unwrap();
     }
     // errno.h is an X-macro list when XEN_ERRNO is defined: expand it in place.
     src.push_str("#define XEN_ERRNO(name, value) printf(\"errno %s %d\\n\", #name, value);\n");
@@ -183,21 +168,14 @@ pub fn run_c(checks: &[Check], extra_main: &str) -> COutput {
         c_file.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    let run = Command::new(&exe)
-        .output()
-        .expect("running the compiled C program");
+    let run = Command::new(&exe).output().expect("running the compiled C program");
     assert!(run.status.success(), "C program failed: {:?}", run.status);
     let _ = std::fs::remove_dir_all(&dir);
     parse_output(&String::from_utf8(run.stdout).unwrap(), checks.len())
 }
 
 fn parse_output(text: &str, n: usize) -> COutput {
-    let mut out = COutput {
-        values: vec![u64::MAX; n],
-        errnos: vec![],
-        samples: vec![],
-        interface_version: 0,
-    };
+    let mut out = COutput { values: vec![u64::MAX; n], errnos: vec![], samples: vec![], interface_version: 0 };
     let mut seen = vec![false; n];
     for line in text.lines() {
         let w: Vec<&str> = line.split_whitespace().collect();
@@ -210,27 +188,19 @@ fn parse_output(text: &str, n: usize) -> COutput {
             }
             ["errno", name, v] => out.errnos.push((name.to_string(), v.parse().unwrap())),
             ["sample", name, hex] => {
-                let bytes = (0..hex.len())
-                    .step_by(2)
-                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-                    .collect();
+                let bytes =
+                    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
                 out.samples.push((name.to_string(), bytes));
             }
             _ => panic!("unexpected C output line {line:?}"),
         }
     }
-    assert!(
-        seen.iter().all(|&s| s),
-        "C program did not print every check"
-    );
+    assert!(seen.iter().all(|&s| s), "C program did not print every check");
     out
 }
 
 fn temp_dir() -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     let dir = std::env::temp_dir().join(format!("xen-abi-c-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir

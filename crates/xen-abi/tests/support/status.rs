@@ -40,22 +40,10 @@ pub fn check_status_samples(samples: &[(String, Vec<u8>)]) {
             u: [u32_at(u), u32_at(u + 4)],
         }
     };
-    assert_eq!(
-        get("interdomain").state(),
-        ChannelState::Interdomain {
-            remote_dom: 0x1234,
-            remote_port: 0x89ab_cdef
-        }
-    );
-    assert_eq!(
-        get("unbound").state(),
-        ChannelState::Unbound { remote_dom: 0x7ff0 }
-    );
+    assert_eq!(get("interdomain").state(), ChannelState::Interdomain { remote_dom: 0x1234, remote_port: 0x89ab_cdef });
+    assert_eq!(get("unbound").state(), ChannelState::Unbound { remote_dom: 0x7ff0 });
     assert_eq!(get("virq").state(), ChannelState::Virq(0x0102_0304));
     assert_eq!(get("pirq").state(), ChannelState::Pirq(0xa0b0_c0d0));
     let h = get("header");
-    assert_eq!(
-        (h.dom, h.port, h.status, h.vcpu),
-        (0xbeef, 4095, EVTCHNSTAT_ipi, 3)
-    );
+    assert_eq!((h.dom, h.port, h.status, h.vcpu), (0xbeef, 4095, EVTCHNSTAT_ipi, 3));
 }

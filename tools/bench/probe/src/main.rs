@@ -45,20 +45,15 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match words.as_slice() {
-        ["boot", cfg, name, timeout, rest @ ..] if rest.is_empty() || rest == ["paused"] => {
-            timeout
-                .parse()
-                .map_err(|_| "TIMEOUT_MS: not a number".to_string())
-                .and_then(|t| boot(cfg, name, Duration::from_millis(t), !rest.is_empty()))
-        }
-        ["samples", name, rounds, out] => rounds
+        ["boot", cfg, name, timeout, rest @ ..] if rest.is_empty() || rest == ["paused"] => timeout
             .parse()
-            .map_err(|_| "ROUNDS: not a number".to_string())
-            .and_then(|n| samples(name, n, out)),
+            .map_err(|_| "TIMEOUT_MS: not a number".to_string())
+            .and_then(|t| boot(cfg, name, Duration::from_millis(t), !rest.is_empty())),
+        ["samples", name, rounds, out] => {
+            rounds.parse().map_err(|_| "ROUNDS: not a number".to_string()).and_then(|n| samples(name, n, out))
+        }
         _ => {
-            eprintln!(
-                "usage: bench-probe boot CFG NAME TIMEOUT_MS [paused] | samples NAME ROUNDS OUT"
-            );
+            eprintln!("usage: bench-probe boot CFG NAME TIMEOUT_MS [paused] | samples NAME ROUNDS OUT");
             return ExitCode::from(2);
         }
     };
@@ -81,9 +76,7 @@ fn opt_ms(d: Option<Duration>) -> String {
 }
 
 fn open_xenbus() -> Result<Xenbus<DevXenbus>, String> {
-    DevXenbus::open()
-        .map(Xenbus::new)
-        .map_err(|e| format!("/dev/xen/xenbus: {e}"))
+    DevXenbus::open().map(Xenbus::new).map_err(|e| format!("/dev/xen/xenbus: {e}"))
 }
 
 fn xl(args: &[&str]) -> Result<std::process::Child, String> {
@@ -92,12 +85,7 @@ fn xl(args: &[&str]) -> Result<std::process::Child, String> {
         .stdin(Stdio::null())
         // xl's chatter ("Parsing config from ...") goes to our stderr, not into the
         // JSON line on stdout.
-        .stdout(Stdio::from(
-            std::io::stderr()
-                .as_fd()
-                .try_clone_to_owned()
-                .map_err(|e| format!("stderr: {e}"))?,
-        ))
+        .stdout(Stdio::from(std::io::stderr().as_fd().try_clone_to_owned().map_err(|e| format!("stderr: {e}"))?))
         .spawn()
         .map_err(|e| format!("xl {}: {e}", args.join(" ")))
 }
@@ -114,9 +102,7 @@ fn boot(cfg: &str, name: &str, timeout: Duration, paused: bool) -> Result<bool, 
     let t0 = Instant::now();
     let mut split = String::new();
     let mut xl_child = if paused {
-        let st = xl(&["create", "-p", cfg])?
-            .wait()
-            .map_err(|e| format!("waiting for xl: {e}"))?;
+        let st = xl(&["create", "-p", cfg])?.wait().map_err(|e| format!("waiting for xl: {e}"))?;
         let create = t0.elapsed();
         if !st.success() {
             println!(

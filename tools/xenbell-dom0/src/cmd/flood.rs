@@ -37,14 +37,7 @@ pub fn run<E: EventChannel, T: Transport>(
     let secs = start.elapsed().as_secs_f64();
     progress.finish();
     let rate = if secs > 0.0 { sent as f64 / secs } else { 0.0 };
-    say(
-        out,
-        &format!(
-            "sent {sent} notifications to {} port {port} in {:.3} s ({rate:.0}/s)",
-            dom.describe(),
-            secs
-        ),
-    );
+    say(out, &format!("sent {sent} notifications to {} port {port} in {:.3} s ({rate:.0}/s)", dom.describe(), secs));
     let _ = ev.unbind(local);
     error.map_or(Ok(()), Err)
 }
@@ -61,19 +54,12 @@ mod tests {
         let mut store = FakeStore::new().with_domain(7, "xenbell");
         store.set("/local/domain/7/data/xenbell/port", "5");
         let (mut ev, mut xs) = (FakeEvtchn::new(Peer::Silent), Xenbus::new(store));
-        let args = FloodArgs {
-            domain: DomainSpec::Id(7),
-            port: None,
-            count: 10_000,
-            timeout: Duration::from_millis(5),
-        };
+        let args =
+            FloodArgs { domain: DomainSpec::Id(7), port: None, count: 10_000, timeout: Duration::from_millis(5) };
         let mut out = Vec::new();
         run(&mut ev, &mut xs, &args, &mut out, &mut Progress::off()).unwrap();
         assert_eq!(ev.notifies, 10_000);
         let text = String::from_utf8(out).unwrap();
-        assert!(
-            text.starts_with("sent 10000 notifications to domain 7 (xenbell) port 5 in "),
-            "{text}"
-        );
+        assert!(text.starts_with("sent 10000 notifications to domain 7 (xenbell) port 5 in "), "{text}");
     }
 }

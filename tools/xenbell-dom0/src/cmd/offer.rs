@@ -23,28 +23,18 @@ pub fn run<E: EventChannel, T: Transport>(
     out: &mut dyn Write,
     stop: &dyn Fn() -> bool,
 ) -> Result<(), Failure> {
-    let local = ev.bind_unbound(remote).map_err(|e| {
-        Failure::new(
-            Exit::BindRefused,
-            format!("cannot offer a port to domain {remote}: {e}"),
-        )
-    })?;
+    let local = ev
+        .bind_unbound(remote)
+        .map_err(|e| Failure::new(Exit::BindRefused, format!("cannot offer a port to domain {remote}: {e}")))?;
     // Relative paths resolve against our own home; the id is for messages.
     let own = xs.read_text("domid").ok().flatten();
-    let where_ = own
-        .as_deref()
-        .and_then(|d| d.parse::<u32>().ok())
-        .map_or_else(|| "our home".to_string(), home);
+    let where_ = own.as_deref().and_then(|d| d.parse::<u32>().ok()).map_or_else(|| "our home".to_string(), home);
     let publish = |xs: &mut Xenbus<T>, key: &str, value: &str| {
-        xs.write(key, value.as_bytes())
-            .map_err(|e| store_failure(&format!("writing {where_}/{key}"), e))
+        xs.write(key, value.as_bytes()).map_err(|e| store_failure(&format!("writing {where_}/{key}"), e))
     };
     publish(xs, PORT_KEY, &local.to_string())?;
     publish(xs, STATE_KEY, "ready")?;
-    say(
-        out,
-        &format!("offering port {local} to domain {remote} ({where_}/{PORT_KEY})"),
-    );
+    say(out, &format!("offering port {local} to domain {remote} ({where_}/{PORT_KEY})"));
     let mut answered: u64 = 0;
     let result = loop {
         if stop() {
@@ -73,10 +63,7 @@ pub fn run<E: EventChannel, T: Transport>(
     let _ = publish(xs, STATE_KEY, "done");
     let _ = xs.rm(PORT_KEY);
     let _ = ev.unbind(local);
-    say(
-        out,
-        &format!("answered {answered} events from domain {remote}"),
-    );
+    say(out, &format!("answered {answered} events from domain {remote}"));
     result
 }
 
@@ -101,21 +88,16 @@ mod tests {
         };
         run(&mut ev, &mut xs, 0, &mut out, &stop).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert_eq!(text, "offering port 41 to domain 0 (/local/domain/3/data/xenbell/port)\nanswered 7 events from domain 0\n");
+        assert_eq!(
+            text,
+            "offering port 41 to domain 0 (/local/domain/3/data/xenbell/port)\nanswered 7 events from domain 0\n"
+        );
         assert_eq!(ev.offered, vec![(41, 0)]);
         assert_eq!((ev.notifies, ev.unbound.clone()), (7, vec![41]));
         let store = xs.transport_mut();
-        assert_eq!(
-            store.get("/local/domain/3/data/xenbell/state").as_deref(),
-            Some("done")
-        );
+        assert_eq!(store.get("/local/domain/3/data/xenbell/state").as_deref(), Some("done"));
         assert_eq!(store.get("/local/domain/3/data/xenbell/port"), None);
-        let writes: Vec<&str> = store
-            .log
-            .iter()
-            .filter(|l| l.starts_with("Write"))
-            .map(String::as_str)
-            .collect();
+        let writes: Vec<&str> = store.log.iter().filter(|l| l.starts_with("Write")).map(String::as_str).collect();
         // port, ready, connected, done
         assert_eq!(writes.len(), 4, "{writes:?}");
         assert_eq!(writes[0], "Write /local/domain/3/data/xenbell/port");

@@ -28,14 +28,7 @@ pub fn run<E: EventChannel, T: Transport>(
     let elapsed = start.elapsed();
     progress.finish();
     let summary = Summary::new(args.rounds, &samples, elapsed);
-    say(
-        out,
-        &if args.json {
-            summary.to_json()
-        } else {
-            summary.to_line(dom.id, port)
-        },
-    );
+    say(out, &if args.json { summary.to_json() } else { summary.to_line(dom.id, port) });
     let _ = ev.unbind(local);
     match stopped {
         None => Ok(()),
@@ -54,15 +47,9 @@ enum Stop {
 fn no_answer<T: Transport>(xs: &mut Xenbus<T>, dom: &Domain, timeout: Duration) -> Failure {
     let ms = timeout.as_millis();
     let message = if matches!(xs.read_opt(&home(dom.id)), Ok(None)) {
-        format!(
-            "no answer from {} within {ms} ms: the domain is gone (destroyed?)",
-            dom.describe()
-        )
+        format!("no answer from {} within {ms} ms: the domain is gone (destroyed?)", dom.describe())
     } else {
-        format!(
-            "no answer from domain {} within {ms} ms: guest gone or not serving?",
-            dom.id
-        )
+        format!("no answer from domain {} within {ms} ms: guest gone or not serving?", dom.id)
     };
     Failure::new(Exit::Timeout, message)
 }
@@ -89,11 +76,7 @@ fn rounds<E: EventChannel>(
 }
 
 /// One notify and the wait for its answer: `Some(rtt_ns)`, or `None` on timeout.
-fn round<E: EventChannel>(
-    ev: &mut E,
-    local: u32,
-    timeout: Duration,
-) -> Result<Option<u64>, Failure> {
+fn round<E: EventChannel>(ev: &mut E, local: u32, timeout: Duration) -> Result<Option<u64>, Failure> {
     let sent = Instant::now();
     ev.notify(local).map_err(event_failure)?;
     let deadline = sent + timeout;
@@ -137,19 +120,9 @@ mod tests {
     fn rounds_against_a_serving_peer() {
         let (mut ev, mut xs) = setup(Peer::Server { answers: 100 });
         let mut out = Vec::new();
-        run(
-            &mut ev,
-            &mut xs,
-            &args(10, true),
-            &mut out,
-            &mut Progress::off(),
-        )
-        .unwrap();
+        run(&mut ev, &mut xs, &args(10, true), &mut out, &mut Progress::off()).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(
-            text.starts_with(r#"{"rounds_requested":10,"rounds_ok":10,"rtt_ns":{"min":"#),
-            "{text}"
-        );
+        assert!(text.starts_with(r#"{"rounds_requested":10,"rounds_ok":10,"rtt_ns":{"min":"#), "{text}");
         assert_eq!(ev.binds, vec![(41, 7, 5)]);
         // The bind event was drained, not counted: 10 notifies, 11 unmasks.
         assert_eq!((ev.notifies, ev.unmasks), (10, 11));
@@ -160,35 +133,16 @@ mod tests {
     fn silent_guest_is_exit_7_with_partial_summary() {
         let (mut ev, mut xs) = setup(Peer::Server { answers: 3 });
         let mut out = Vec::new();
-        let f = run(
-            &mut ev,
-            &mut xs,
-            &args(10, false),
-            &mut out,
-            &mut Progress::off(),
-        )
-        .unwrap_err();
-        assert_eq!(
-            f,
-            Failure::new(
-                Exit::Timeout,
-                "no answer from domain 7 within 50 ms: guest gone or not serving?"
-            )
-        );
+        let f = run(&mut ev, &mut xs, &args(10, false), &mut out, &mut Progress::off()).unwrap_err();
+        assert_eq!(f, Failure::new(Exit::Timeout, "no answer from domain 7 within 50 ms: guest gone or not serving?"));
         let text = String::from_utf8(out).unwrap();
-        assert!(
-            text.starts_with("domain 7 port 5: 3/10 rounds, rtt min"),
-            "{text}"
-        );
+        assert!(text.starts_with("domain 7 port 5: 3/10 rounds, rtt min"), "{text}");
     }
 
     #[test]
     fn vanished_guest_is_called_gone() {
         let mut xs = Xenbus::new(FakeStore::new().with_domain(3, "other"));
-        let dom = Domain {
-            id: 7,
-            name: Some("xenbell".into()),
-        };
+        let dom = Domain { id: 7, name: Some("xenbell".into()) };
         assert_eq!(
             no_answer(&mut xs, &dom, Duration::from_millis(1000)),
             Failure::new(
@@ -202,36 +156,18 @@ mod tests {
     fn explicit_port_skips_xenstore_port() {
         let mut store = FakeStore::new().with_domain(7, "xenbell");
         store.set("/local/domain/7/data/xenbell/port", "5");
-        let (mut ev, mut xs) = (
-            FakeEvtchn::new(Peer::Server { answers: 1 }),
-            Xenbus::new(store),
-        );
-        let a = PingArgs {
-            port: Some(9),
-            domain: DomainSpec::Id(7),
-            ..args(1, false)
-        };
+        let (mut ev, mut xs) = (FakeEvtchn::new(Peer::Server { answers: 1 }), Xenbus::new(store));
+        let a = PingArgs { port: Some(9), domain: DomainSpec::Id(7), ..args(1, false) };
         run(&mut ev, &mut xs, &a, &mut Vec::new(), &mut Progress::off()).unwrap();
         assert_eq!(ev.binds, vec![(41, 7, 9)]);
-        assert!(!xs
-            .transport_mut()
-            .log
-            .iter()
-            .any(|l| l.contains("data/xenbell/port")));
+        assert!(!xs.transport_mut().log.iter().any(|l| l.contains("data/xenbell/port")));
     }
 
     #[test]
     fn refused_bind_is_exit_6() {
         let (mut ev, mut xs) = setup(Peer::Silent);
         ev.refuse_bind = Some(libc::EINVAL);
-        let f = run(
-            &mut ev,
-            &mut xs,
-            &args(1, false),
-            &mut Vec::new(),
-            &mut Progress::off(),
-        )
-        .unwrap_err();
+        let f = run(&mut ev, &mut xs, &args(1, false), &mut Vec::new(), &mut Progress::off()).unwrap_err();
         assert_eq!(f.exit, Exit::BindRefused);
     }
 }

@@ -25,10 +25,7 @@ pub fn run<E: EventChannel, T: Transport>(
     progress: &mut Progress,
 ) -> Result<(), Failure> {
     let Connection { dom, port, local } = connect(ev, xs, &args.domain, args.port, args.timeout)?;
-    progress.note(&format!(
-        "serving {} port {port} (local port {local})",
-        dom.describe()
-    ));
+    progress.note(&format!("serving {} port {port} (local port {local})", dom.describe()));
     let mut answered: u64 = 0;
     let mut last_event = Instant::now();
     let result = loop {
@@ -46,10 +43,7 @@ pub fn run<E: EventChannel, T: Transport>(
                 )),
             };
         }
-        match ev
-            .wait(STATE_POLL.min(args.timeout - quiet))
-            .map_err(event_failure)?
-        {
+        match ev.wait(STATE_POLL.min(args.timeout - quiet)).map_err(event_failure)? {
             Some(p) => {
                 ev.unmask(p).map_err(event_failure)?;
                 if p == local {
@@ -68,13 +62,7 @@ pub fn run<E: EventChannel, T: Transport>(
     };
     progress.finish();
     let _ = ev.unbind(local);
-    say(
-        out,
-        &format!(
-            "answered {answered} events from {} port {port}",
-            dom.describe()
-        ),
-    );
+    say(out, &format!("answered {answered} events from {} port {port}", dom.describe()));
     result
 }
 
@@ -92,11 +80,7 @@ mod tests {
     }
 
     fn args() -> ServeArgs {
-        ServeArgs {
-            domain: DomainSpec::Id(7),
-            port: None,
-            timeout: Duration::from_millis(30),
-        }
+        ServeArgs { domain: DomainSpec::Id(7), port: None, timeout: Duration::from_millis(30) }
     }
 
     #[test]
@@ -104,10 +88,7 @@ mod tests {
         let (mut ev, mut xs) = setup(Peer::Leader { pings: 25 }, "done");
         let mut out = Vec::new();
         run(&mut ev, &mut xs, &args(), &mut out, &mut Progress::off()).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "answered 25 events from domain 7 (xenbell) port 5\n"
-        );
+        assert_eq!(String::from_utf8(out).unwrap(), "answered 25 events from domain 7 (xenbell) port 5\n");
         assert_eq!(ev.notifies, 25);
         assert_eq!(ev.unbound, vec![41]);
     }
@@ -118,11 +99,6 @@ mod tests {
         let mut out = Vec::new();
         let f = run(&mut ev, &mut xs, &args(), &mut out, &mut Progress::off()).unwrap_err();
         assert_eq!(f.exit, Exit::Timeout);
-        assert!(
-            f.message
-                .starts_with("no event from domain 7 within 30 ms (answered 2)"),
-            "{}",
-            f.message
-        );
+        assert!(f.message.starts_with("no event from domain 7 within 30 ms (answered 2)"), "{}", f.message);
     }
 }

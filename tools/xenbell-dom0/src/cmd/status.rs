@@ -32,9 +32,8 @@ pub fn run<T: Transport>(
     let dom = resolve(xs, domain)?;
     say(out, &dom.describe());
     let port_path = key_path(dom.id, PORT_KEY);
-    let port_text = xs
-        .read_text(&port_path)
-        .map_err(|e| crate::domain::store_failure(&format!("reading {port_path}"), e))?;
+    let port_text =
+        xs.read_text(&port_path).map_err(|e| crate::domain::store_failure(&format!("reading {port_path}"), e))?;
     let port = port_text.as_deref().and_then(parse_port);
     match (&port_text, port) {
         (None, _) => say(out, &format!("port: none ({PORT_KEY} not published)")),
@@ -42,10 +41,7 @@ pub fn run<T: Transport>(
         (Some(_), Some(p)) => say(out, &format!("port: {p}")),
     }
     let state = state(xs, dom.id)?;
-    say(
-        out,
-        &format!("state: {}", state.as_deref().unwrap_or("none")),
-    );
+    say(out, &format!("state: {}", state.as_deref().unwrap_or("none")));
     if let Some(port) = port {
         let line = match query {
             Ok(q) => match q.port_state(dom.id, port) {
@@ -73,13 +69,7 @@ mod tests {
 
     fn output(store: FakeStore, query: Result<&mut dyn PortQuery, String>) -> String {
         let mut out = Vec::new();
-        run(
-            &mut Xenbus::new(store),
-            &DomainSpec::Name("xenbell".into()),
-            query,
-            &mut out,
-        )
-        .unwrap();
+        run(&mut Xenbus::new(store), &DomainSpec::Name("xenbell".into()), query, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -88,10 +78,7 @@ mod tests {
         let mut store = FakeStore::new().with_domain(7, "xenbell");
         store.set("/local/domain/7/data/xenbell/port", "5");
         store.set("/local/domain/7/data/xenbell/state", "connected");
-        let mut q = Says(PortState::Interdomain {
-            remote: 0,
-            remote_port: 41,
-        });
+        let mut q = Says(PortState::Interdomain { remote: 0, remote_port: 41 });
         assert_eq!(
             output(store, Ok(&mut q)),
             "domain 7 (xenbell)\nport: 5\nstate: connected\nevtchn: interdomain (connected to domain 0 port 41)\n"

@@ -73,10 +73,7 @@ impl FakeEvtchn {
     }
 
     fn not_bound(op: String) -> OpError {
-        OpError {
-            op,
-            source: io::Error::from_raw_os_error(libc::ENOTCONN),
-        }
+        OpError { op, source: io::Error::from_raw_os_error(libc::ENOTCONN) }
     }
 }
 
@@ -136,11 +133,7 @@ impl EventChannel for FakeEvtchn {
                 self.leader_turn = None;
             }
         }
-        let ready = self
-            .pending
-            .iter()
-            .copied()
-            .find(|p| !self.masked.contains(p));
+        let ready = self.pending.iter().copied().find(|p| !self.masked.contains(p));
         match ready {
             Some(port) => {
                 self.pending.remove(&port);

@@ -23,14 +23,7 @@ pub struct FakeStore {
 
 impl FakeStore {
     pub fn new() -> FakeStore {
-        FakeStore {
-            nodes: BTreeMap::new(),
-            own_domid: 0,
-            chunk: 5,
-            silent: false,
-            log: Vec::new(),
-            outbox: Vec::new(),
-        }
+        FakeStore { nodes: BTreeMap::new(), own_domid: 0, chunk: 5, silent: false, log: Vec::new(), outbox: Vec::new() }
     }
 
     /// Adds a domain with a `name` key, as the toolstack does.
@@ -41,14 +34,11 @@ impl FakeStore {
     }
 
     pub fn set(&mut self, path: &str, value: &str) {
-        self.nodes
-            .insert(path.to_string(), value.as_bytes().to_vec());
+        self.nodes.insert(path.to_string(), value.as_bytes().to_vec());
     }
 
     pub fn get(&self, path: &str) -> Option<String> {
-        self.nodes
-            .get(path)
-            .map(|v| String::from_utf8_lossy(v).into_owned())
+        self.nodes.get(path).map(|v| String::from_utf8_lossy(v).into_owned())
     }
 
     /// Queues raw bytes as if xenstored sent them unasked (a watch event).
@@ -74,10 +64,7 @@ impl FakeStore {
     }
 
     fn handle(&mut self, header: Header, payload: &[u8]) {
-        let first_nul = payload
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(payload.len());
+        let first_nul = payload.iter().position(|&b| b == 0).unwrap_or(payload.len());
         let path = self.absolute(&String::from_utf8_lossy(&payload[..first_nul]));
         let rest = payload.get(first_nul + 1..).unwrap_or(&[]);
         self.log.push(format!("{:?} {path}", header.ty));
@@ -100,8 +87,7 @@ impl FakeStore {
             }
             MsgType::Rm => {
                 let prefix = format!("{path}/");
-                self.nodes
-                    .retain(|k, _| *k != path && !k.starts_with(&prefix));
+                self.nodes.retain(|k, _| *k != path && !k.starts_with(&prefix));
                 self.reply(MsgType::Rm, id, b"OK\0");
             }
             MsgType::Directory if self.exists(&path) => {
@@ -118,11 +104,7 @@ impl FakeStore {
             }
             MsgType::GetDomainPath => {
                 let domid = String::from_utf8_lossy(&payload[..first_nul]).into_owned();
-                self.reply(
-                    MsgType::GetDomainPath,
-                    id,
-                    format!("/local/domain/{domid}\0").as_bytes(),
-                );
+                self.reply(MsgType::GetDomainPath, id, format!("/local/domain/{domid}\0").as_bytes());
             }
             MsgType::Read | MsgType::Directory => self.reply(MsgType::Error, id, b"ENOENT\0"),
             _ => self.reply(MsgType::Error, id, b"EINVAL\0"),
@@ -133,11 +115,9 @@ impl FakeStore {
 impl Transport for FakeStore {
     fn send(&mut self, message: &[u8]) -> io::Result<()> {
         let mut parser = Parser::new();
-        let (used, msg) = parser
-            .push(message)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        let msg =
-            msg.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "partial message"))?;
+        let (used, msg) =
+            parser.push(message).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let msg = msg.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "partial message"))?;
         assert_eq!(used, message.len(), "one message per send");
         assert_eq!(msg.payload.len() + HEADER_LEN, message.len());
         let (header, payload) = (msg.header, msg.payload.to_vec());
