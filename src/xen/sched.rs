@@ -1,6 +1,7 @@
 //! sched_op: shutdown, block, poll, yield.
 
-use xen_abi::sched::{SCHEDOP_poll, SCHEDOP_shutdown, SchedPoll, SchedShutdown};
+use xen_abi::ops::{SCHEDOP_poll, SCHEDOP_shutdown};
+use xen_abi::sched::{SchedPoll, SchedShutdown};
 use xen_abi::Port;
 
 use super::{hypercall, XenError};
@@ -8,9 +9,7 @@ use super::{hypercall, XenError};
 /// SCHEDOP_shutdown with a `SHUTDOWN_*` reason. Returns only on failure.
 pub fn shutdown(reason: u32) -> Result<(), XenError> {
     let mut arg = SchedShutdown { reason };
-    // SAFETY: arg is a valid sched_shutdown that outlives the call.
-    let ret = unsafe { hypercall::sched_op(SCHEDOP_shutdown, &mut arg as *mut _ as u64) };
-    XenError::check("SCHEDOP_shutdown", ret).map(|_| ())
+    hypercall::call(SCHEDOP_shutdown, &mut arg).map(|_| ())
 }
 
 /// SCHEDOP_poll: sleeps until one of `ports` is pending or the absolute
@@ -20,6 +19,5 @@ pub fn poll(ports: &[Port], deadline_ns: u64) -> Result<(), XenError> {
     let n = ports.len().min(raw.len());
     let mut arg = SchedPoll { ports: raw.as_ptr() as u64, nr_ports: n as u32, timeout: deadline_ns };
     // SAFETY: arg points to `n` valid ports that outlive the call.
-    let ret = unsafe { hypercall::sched_op(SCHEDOP_poll, &mut arg as *mut _ as u64) };
-    XenError::check("SCHEDOP_poll", ret).map(|_| ())
+    unsafe { hypercall::call_raw(SCHEDOP_poll, &mut arg) }.map(|_| ())
 }

@@ -6,7 +6,8 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use xen_abi::vcpu::{VCPUOP_set_periodic_timer, VcpuSetPeriodicTimer};
+use xen_abi::ops::VCPUOP_set_periodic_timer;
+use xen_abi::vcpu::VcpuSetPeriodicTimer;
 use xen_abi::xen::VIRQ_TIMER;
 use xen_abi::Port;
 
@@ -52,9 +53,7 @@ pub fn init() -> Result<Port, XenError> {
     let port = evtchn::bind_virq(VIRQ_TIMER, 0)?;
     events::bind_handler(port, on_timer);
     let mut periodic = VcpuSetPeriodicTimer { period_ns: BACKSTOP_NS };
-    // SAFETY: the argument is a vcpu_set_periodic_timer that outlives the call.
-    let ret = unsafe { hypercall::vcpu_op(VCPUOP_set_periodic_timer, 0, &mut periodic as *mut _ as u64) };
-    XenError::check("VCPUOP_set_periodic_timer", ret)?;
+    hypercall::vcpu(VCPUOP_set_periodic_timer, 0, &mut periodic)?;
     Ok(port)
 }
 
