@@ -7,15 +7,21 @@
 //! (panic, exception) use [`write_unlocked`], which never waits.
 
 pub mod debugcon;
+mod line;
 pub mod serial;
 
-use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+pub use line::LineBuf;
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use handler_table::HandlerTable;
 use spin::Mutex;
 
 static LOCK: Mutex<()> = Mutex::new(());
 
-/// A Xen console writer: `fn(bytes)`, stored as an address (0 = none).
-static XEN_SINK: AtomicUsize = AtomicUsize::new(0);
+/// A Xen console writer, registered from the Xen layer above.
+// SAFETY: fn(&[u8]) is a fn pointer type.
+static XEN_SINK: HandlerTable<fn(&[u8]), 1> = unsafe { HandlerTable::new() };
 /// Off when the Xen sink already reaches Xen's own console (console_io).
 static DEBUGCON: AtomicBool = AtomicBool::new(true);
 
@@ -28,16 +34,12 @@ pub fn init() {
 /// `replaces_debugcon`: the sink writes to Xen's console itself (console_io
 /// as dom0), so port 0xe9 would print every line twice there.
 pub fn set_xen_sink(sink: fn(&[u8]), replaces_debugcon: bool) {
-    XEN_SINK.store(sink as usize, Ordering::Release);
+    let _ = XEN_SINK.set(0, sink);
     DEBUGCON.store(!replaces_debugcon, Ordering::Relaxed);
 }
 
 fn xen_sink() -> Option<fn(&[u8])> {
-    match XEN_SINK.load(Ordering::Acquire) {
-        0 => None,
-        // SAFETY: only set_xen_sink stores non-zero values: addresses of `fn(&[u8])`.
-        addr => Some(unsafe { core::mem::transmute::<usize, fn(&[u8])>(addr) }),
-    }
+    XEN_SINK.get(0)
 }
 
 /// Writes to every sink. `\n` becomes `\r\n` on the serial port only.

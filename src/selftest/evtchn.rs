@@ -20,7 +20,8 @@ use xen_abi::errno::EINVAL;
 use xen_abi::xen::DOMID_SELF;
 use xen_abi::Port;
 
-use crate::xen::evtchn::{self, Channel, Status};
+use crate::xen::events::Channel;
+use crate::xen::evtchn::{self, Status};
 use crate::xen::{events, time, wait};
 
 const ROUNDS: u64 = 10_000;

@@ -108,7 +108,7 @@ fn write(bytes: &[u8]) {
         Some(Backend::Ring(r)) => {
             let dropped = DROPPED.swap(0, Ordering::Relaxed);
             if dropped > 0 {
-                let mut note = crate::logger::LineBuf::new();
+                let mut note = crate::console::LineBuf::new();
                 let _ = core::fmt::Write::write_fmt(
                     &mut note,
                     format_args!("[console: {dropped} bytes dropped while xenconsoled did not read]\n"),

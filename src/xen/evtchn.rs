@@ -103,38 +103,3 @@ pub fn status(p: Port) -> Result<Status, XenError> {
         other => Status::Unknown(other),
     })
 }
-
-/// A port we own: its handler is unbound, it is masked and closed on drop.
-pub struct Channel {
-    port: Port,
-}
-
-impl Channel {
-    /// Takes ownership of `port` and routes its events to `handler`
-    /// (which runs in the upcall, interrupts off: keep it short).
-    pub fn new(port: Port, handler: super::events::Handler) -> Channel {
-        super::events::bind_handler(port, handler);
-        Channel { port }
-    }
-
-    pub fn port(&self) -> Port {
-        self.port
-    }
-
-    pub fn notify(&self) -> Result<(), XenError> {
-        send(self.port)
-    }
-
-    pub fn status(&self) -> Result<Status, XenError> {
-        status(self.port)
-    }
-}
-
-impl Drop for Channel {
-    fn drop(&mut self) {
-        super::events::unbind_handler(self.port);
-        if let Err(e) = close(self.port) {
-            log::warn!("evtchn: closing port {}: {e}", self.port.get());
-        }
-    }
-}

@@ -10,43 +10,17 @@
 //! and an error on write: an index that comes from an untrusted place (a port
 //! number, a vector) can never reach outside the table.
 //!
-//! The handler type `F` is a plain `fn` pointer type ([`Handler`]): the table
-//! stores it as an address and turns it back into the same type, which is
-//! sound because only `set` stores, and only values of type `F`.
+//! The handler type `F` is a plain `fn` pointer type (`fn(Port)`,
+//! `fn(&[u8])`, `fn(&mut TrapFrame)`, ...): the table stores it as an address
+//! and turns it back into the same type, which is sound because only `set`
+//! stores, and only values of type `F`. Rust has no trait for "any fn pointer
+//! type" (one for `fn(A)` does not cover the higher-ranked `fn(&A)`), so the
+//! constructor is `unsafe` and its caller vouches for `F`; the size is
+//! checked at compile time.
 #![cfg_attr(not(test), no_std)]
 
 use core::marker::PhantomData;
 use core::sync::atomic::{AtomicPtr, Ordering};
-
-/// A function pointer type a [`HandlerTable`] can hold.
-///
-/// # Safety
-/// `from_addr(h.addr())` must give back `h` for every value `h`, and `addr`
-/// must never be null: implement it only for `fn` pointer types.
-pub unsafe trait Handler: Copy + 'static {
-    fn addr(self) -> *mut ();
-    /// # Safety
-    /// `addr` must come from [`Handler::addr`] of a value of this same type.
-    unsafe fn from_addr(addr: *mut ()) -> Self;
-}
-
-macro_rules! fn_handler {
-    ($($ty:ty),* $(,)?) => {$(
-        // SAFETY: a fn pointer is a non-null code address of pointer size;
-        // the round trip through `*mut ()` preserves it.
-        unsafe impl Handler for $ty {
-            fn addr(self) -> *mut () {
-                self as *mut ()
-            }
-            unsafe fn from_addr(addr: *mut ()) -> Self {
-                // SAFETY: the caller promises `addr` came from `addr()` of this type.
-                unsafe { core::mem::transmute::<*mut (), $ty>(addr) }
-            }
-        }
-    )*};
-}
-
-fn_handler!(fn(), fn(u32), fn(u8), fn(&[u8]));
 
 /// The index was outside the table: `(index, len)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,23 +33,41 @@ impl core::fmt::Display for OutOfRange {
 }
 
 /// `N` slots of handlers of type `F`, all empty at first (usable in a `static`).
-pub struct HandlerTable<F: Handler, const N: usize> {
+pub struct HandlerTable<F: Copy + 'static, const N: usize> {
     slots: [AtomicPtr<()>; N],
     _f: PhantomData<F>,
 }
 
 // SAFETY: the slots are atomics; F is a plain fn pointer (Copy, 'static, no
 // interior state), so sharing the table shares only code addresses.
-unsafe impl<F: Handler, const N: usize> Sync for HandlerTable<F, N> {}
+unsafe impl<F: Copy + 'static, const N: usize> Sync for HandlerTable<F, N> {}
 
-impl<F: Handler, const N: usize> HandlerTable<F, N> {
-    pub const fn new() -> Self {
+impl<F: Copy + 'static, const N: usize> HandlerTable<F, N> {
+    /// An empty table.
+    ///
+    /// # Safety
+    /// `F` must be a `fn` pointer type (never null, pointer-sized, any
+    /// value a code address that stays valid for ever).
+    pub const unsafe fn new() -> Self {
+        const { assert!(core::mem::size_of::<F>() == core::mem::size_of::<*mut ()>()) };
         HandlerTable { slots: [const { AtomicPtr::new(core::ptr::null_mut()) }; N], _f: PhantomData }
+    }
+
+    fn addr(f: F) -> *mut () {
+        // SAFETY: F is a pointer-sized fn pointer (new's contract).
+        unsafe { core::mem::transmute_copy::<F, *mut ()>(&f) }
+    }
+
+    /// # Safety
+    /// `addr` must be non-null and come from [`Self::addr`].
+    unsafe fn from_addr(addr: *mut ()) -> F {
+        // SAFETY: per the caller, addr is an F turned into an address.
+        unsafe { core::mem::transmute_copy::<*mut (), F>(&addr) }
     }
 
     /// Publishes `handler` in slot `index` (Release), replacing any other.
     pub fn set(&self, index: usize, handler: F) -> Result<(), OutOfRange> {
-        self.slots.get(index).ok_or(OutOfRange(index, N))?.store(handler.addr(), Ordering::Release);
+        self.slots.get(index).ok_or(OutOfRange(index, N))?.store(Self::addr(handler), Ordering::Release);
         Ok(())
     }
 
@@ -83,7 +75,7 @@ impl<F: Handler, const N: usize> HandlerTable<F, N> {
     pub fn clear(&self, index: usize) -> Option<F> {
         let old = self.slots.get(index)?.swap(core::ptr::null_mut(), Ordering::AcqRel);
         // SAFETY: only `set` stores non-null values, and they are `F`s.
-        (!old.is_null()).then(|| unsafe { F::from_addr(old) })
+        (!old.is_null()).then(|| unsafe { Self::from_addr(old) })
     }
 
     /// Empties every slot (e.g. after a resume, when every port is gone).
@@ -97,7 +89,7 @@ impl<F: Handler, const N: usize> HandlerTable<F, N> {
     pub fn get(&self, index: usize) -> Option<F> {
         let addr = self.slots.get(index)?.load(Ordering::Acquire);
         // SAFETY: only `set` stores non-null values, and they are `F`s.
-        (!addr.is_null()).then(|| unsafe { F::from_addr(addr) })
+        (!addr.is_null()).then(|| unsafe { Self::from_addr(addr) })
     }
 
     pub const fn len(&self) -> usize {
@@ -106,12 +98,6 @@ impl<F: Handler, const N: usize> HandlerTable<F, N> {
 
     pub const fn is_empty(&self) -> bool {
         N == 0
-    }
-}
-
-impl<F: Handler, const N: usize> Default for HandlerTable<F, N> {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -134,7 +120,8 @@ mod tests {
 
     #[test]
     fn set_get_clear_and_bounds() {
-        let t: HandlerTable<fn(u32), 4> = HandlerTable::new();
+        // SAFETY: fn(u32) is a fn pointer type.
+        let t: HandlerTable<fn(u32), 4> = unsafe { HandlerTable::new() };
         assert!(t.get(0).is_none());
         assert_eq!(t.set(4, add), Err(OutOfRange(4, 4)));
         assert!(t.get(usize::MAX).is_none());
@@ -152,7 +139,8 @@ mod tests {
 
     #[test]
     fn higher_ranked_slices() {
-        let t: HandlerTable<fn(&[u8]), 1> = HandlerTable::new();
+        // SAFETY: fn(&[u8]) is a fn pointer type.
+        let t: HandlerTable<fn(&[u8]), 1> = unsafe { HandlerTable::new() };
         t.set(0, sink).unwrap();
         let before = SEEN.load(Ordering::SeqCst);
         t.get(0).unwrap()(b"abc");
@@ -163,7 +151,8 @@ mod tests {
     /// never a torn or foreign address, while a writer flips the slot.
     #[test]
     fn concurrent_readers_see_whole_handlers() {
-        static T: HandlerTable<fn(u32), 1> = HandlerTable::new();
+        // SAFETY: fn(u32) is a fn pointer type.
+        static T: HandlerTable<fn(u32), 1> = unsafe { HandlerTable::new() };
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let readers: Vec<_> = (0..2)
             .map(|_| {
