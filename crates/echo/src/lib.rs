@@ -11,20 +11,22 @@
 //! assert_eq!(echo("abc").to_string(), "'abc'");
 //! assert_eq!(echo(b"a\nb\xff'").to_string(), r"'a\nb\xff\''");
 //! let long = "1".repeat(600);
-//! assert_eq!(echo(&long).max(4).to_string(), "'1111…' (600 bytes)");
+//! assert_eq!(echo(&long).max(4).to_string(), "'1111...' (600 bytes)");
 //! ```
 //!
-//! Escapes: `\\`, `\'`, `\n`, `\r`, `\t`, `\0`; other ASCII control bytes and
-//! every byte that is not part of valid UTF-8 as `\xNN`; Unicode control
-//! characters (C1) and the invisible ones that reorder or hide text (zero
-//! width, bidirectional overrides and isolates, BOM) as `\u{NNNN}`. Everything
-//! else, including a space, is shown as is: the quotes make a leading or
-//! trailing space visible.
+//! The echo is printable ASCII only, whatever the input, so it reads the same
+//! on every console (Xen's own console drops or mangles bytes above 0x7f):
+//! `\\`, `\'`, `\n`, `\r`, `\t`, `\0`; other ASCII control bytes and every byte
+//! that is not part of valid UTF-8 as `\xNN`; every other non-ASCII character
+//! (which includes the invisible ones that reorder or hide text) as
+//! `\u{NNNN}`. A space is shown as is: the quotes make a leading or trailing
+//! space visible.
 //!
 //! Bound: the escaped text between the quotes is at most `max` bytes
 //! ([`DEFAULT_MAX`] unless [`Echo::max`] says otherwise), cut at a whole
-//! escape; a cut value ends in `…'` followed by its full length, so the whole
-//! echo is at most `max + `[`OVERHEAD`] bytes.
+//! escape; a cut value ends in `...'` followed by its full length in bytes
+//! (`'1234...' (600 bytes)`), so the whole echo is at most `max + `[`OVERHEAD`]
+//! bytes.
 #![cfg_attr(not(test), no_std)]
 
 use core::fmt::{self, Write};
@@ -32,7 +34,7 @@ use core::fmt::{self, Write};
 /// Escaped bytes shown between the quotes, unless [`Echo::max`] says otherwise.
 pub const DEFAULT_MAX: usize = 40;
 
-/// The most an echo adds to its `max`: two quotes, `…` (3 bytes) and
+/// The most an echo adds to its `max`: two quotes, `...` and
 /// ` (18446744073709551615 bytes)`.
 pub const OVERHEAD: usize = 2 + 3 + " (18446744073709551615 bytes)".len();
 
@@ -63,7 +65,7 @@ impl<'a> Echo<'a> {
 }
 
 /// One escaped unit (a character or an invalid byte), at most 10 bytes
-/// (`\u{10ffff}`).
+/// (`\u{10ffff}`), ASCII.
 struct Unit {
     buf: [u8; 10],
     len: usize,
@@ -89,13 +91,6 @@ impl Write for Unit {
     }
 }
 
-/// Characters that are not `char::is_control` but hide or reorder text on a
-/// terminal: zero-width spaces and joiners, LRM/RLM, the bidirectional
-/// embeddings, overrides and isolates, the word joiner and the BOM.
-fn invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
-}
-
 fn escape_char(c: char, out: &mut Unit) -> fmt::Result {
     match c {
         '\\' => out.write_str("\\\\"),
@@ -104,9 +99,9 @@ fn escape_char(c: char, out: &mut Unit) -> fmt::Result {
         '\r' => out.write_str("\\r"),
         '\t' => out.write_str("\\t"),
         '\0' => out.write_str("\\0"),
-        c if c.is_ascii_control() => write!(out, "\\x{:02x}", c as u32),
-        c if c.is_control() || invisible(c) => write!(out, "\\u{{{:x}}}", c as u32),
-        c => out.write_char(c),
+        ' '..='~' => out.write_char(c),
+        c if c.is_ascii() => write!(out, "\\x{:02x}", c as u32),
+        c => write!(out, "\\u{{{:x}}}", c as u32),
     }
 }
 
@@ -125,7 +120,7 @@ impl fmt::Display for Echo<'_> {
                     Err(b) => write!(unit, "\\x{b:02x}")?,
                 }
                 if shown + unit.len > self.max {
-                    return write!(f, "…{quote} ({} bytes)", self.bytes.len());
+                    return write!(f, "...{quote} ({} bytes)", self.bytes.len());
                 }
                 shown += unit.len;
                 f.write_str(unit.as_str())?;
