@@ -62,7 +62,7 @@ pub fn unmask(port: Port) {
         shared::mask()[word].fetch_or(bit, Ordering::SeqCst);
     }
     if let Err(e) = evtchn::unmask(port) {
-        log::warn!("events: {e}");
+        log::warn!("events: port {}: {e}", port.get());
     }
 }
 
@@ -99,7 +99,7 @@ fn dispatch(raw: u32) {
         0 => {
             UNHANDLED.fetch_add(1, Ordering::Relaxed);
             if !UNHANDLED_LOGGED.swap(true, Ordering::Relaxed) {
-                log::warn!("events: event on port {raw} with no handler (counted; logged once)");
+                log::warn!("events: port {raw}: event with no handler (counted; logged once)");
             }
         }
         addr => {

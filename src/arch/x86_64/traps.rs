@@ -142,7 +142,7 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     match HANDLERS[vector & 0xff].load(Ordering::Acquire) {
         0 => {
             if UNEXPECTED.fetch_add(1, Ordering::Relaxed) == 0 {
-                log::warn!("unexpected interrupt on vector {vector} (no handler; further ones only counted)");
+                log::warn!("interrupt vector {vector}: unexpected (no handler; further ones only counted)");
             }
         }
         addr => {
