@@ -162,7 +162,7 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     match HANDLERS.get(vector) {
         None => {
             if UNEXPECTED.fetch_add(1, Ordering::Relaxed) == 0 {
-                log::warn!("unexpected interrupt on vector {vector} (no handler; further ones only counted)");
+                log::warn!("interrupt vector {vector}: unexpected (no handler; further ones only counted)");
             }
         }
         Some(handler) => handler(),
