@@ -97,6 +97,7 @@ pub fn shutdown(reason: Reason) {
     if present() {
         let code = match reason {
             Reason::Poweroff => xen_abi::sched::SHUTDOWN_poweroff,
+            Reason::Reboot => xen_abi::sched::SHUTDOWN_reboot,
             Reason::Crash => xen_abi::sched::SHUTDOWN_crash,
         };
         let _ = sched::shutdown(code);
