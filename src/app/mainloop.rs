@@ -45,6 +45,11 @@ impl Loop {
         self.control.advertise();
     }
 
+    /// Handles what has come without waiting (the watches' first fires).
+    pub fn settle(&mut self) {
+        self.dispatch_watch_events(Sample::now());
+    }
+
     /// Waits for something to do and does it.
     pub fn step(&mut self) {
         let open = self.sessions.is_open();

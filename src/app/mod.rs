@@ -87,6 +87,7 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
     if let Some(ns) = crate::time::now_ns() {
         log::info!("boot: kernel entry to ready in {} us", ns / 1000);
     }
+    main.settle();
     main.sessions.idle.start();
 
     if cfg.mode == Mode::Lead {

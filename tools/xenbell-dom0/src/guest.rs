@@ -137,17 +137,19 @@ pub struct Connection {
 
 /// What `ping`, `serve` and `flood` all start with: find the domain, its
 /// port (`port` or the published one), bind it, drain the bind event, and
-/// open a session if the guest speaks the handshake.
+/// open a session if the guest speaks the handshake (and `legacy` is not
+/// asked for).
 pub fn connect<E: EventChannel, T: Transport>(
     ev: &mut E,
     xs: &mut Xenbus<T>,
     domain: &DomainSpec,
     port: Option<u32>,
     timeout: Duration,
+    legacy: bool,
 ) -> Result<Connection, Failure> {
     let dom = resolve(xs, domain)?;
     let port = remote_port(xs, &dom, port)?;
-    let handshake = read_key(xs, dom.id, GUEST_STATE_KEY)?.is_some();
+    let handshake = !legacy && read_key(xs, dom.id, GUEST_STATE_KEY)?.is_some();
     if handshake {
         let path = key_path(dom.id, GUEST_STATE_KEY);
         xs.watch(&path, WATCH_TOKEN).map_err(|e| store_failure(&format!("watching {path}"), e))?;

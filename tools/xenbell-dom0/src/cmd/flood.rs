@@ -20,7 +20,7 @@ pub fn run<E: EventChannel, T: Transport>(
     out: &mut dyn Write,
     progress: &mut Progress,
 ) -> Result<(), Failure> {
-    let conn = connect(ev, xs, &args.domain, args.port, args.timeout)?;
+    let conn = connect(ev, xs, &args.domain, args.port, args.timeout, false)?;
     let (dom, port, local) = (&conn.dom, conn.port, conn.local);
     let start = Instant::now();
     let mut sent: u64 = 0;

@@ -24,7 +24,7 @@ pub fn run<E: EventChannel, T: Transport>(
     out: &mut dyn Write,
     progress: &mut Progress,
 ) -> Result<(), Failure> {
-    let conn = connect(ev, xs, &args.domain, args.port, args.timeout)?;
+    let conn = connect(ev, xs, &args.domain, args.port, args.timeout, args.legacy)?;
     let start = Instant::now();
     let mut leaving = || guest_leaving(xs, &conn);
     let (samples, stopped) = rounds(ev, conn.local, args.rounds, args.timeout, progress, &mut leaving);
@@ -133,6 +133,7 @@ mod tests {
             rounds,
             timeout: Duration::from_millis(50),
             json,
+            legacy: false,
         }
     }
 
@@ -199,6 +200,16 @@ mod tests {
         assert_eq!(store.written("/local/domain/7/data/xenbell/guest-state"), ["4", "2", "2"]);
         assert_eq!(store.get("/local/domain/7/data/xenbell/guest-state").as_deref(), Some("2"));
         assert_eq!((ev.notifies, ev.unbound.clone()), (10, vec![41]));
+    }
+
+    #[test]
+    fn legacy_speaks_no_handshake() {
+        let store = FakeStore::new().with_guest(7, "xenbell", 5);
+        let (mut ev, mut xs) = (FakeEvtchn::new(Peer::Server { answers: 100 }), Xenbus::new(store));
+        let a = PingArgs { legacy: true, ..args(4, true) };
+        run(&mut ev, &mut xs, &a, &mut Vec::new(), &mut Progress::off()).unwrap();
+        assert_eq!(peer_states(&mut xs), Vec::<String>::new());
+        assert_eq!((ev.notifies, ev.unbound.clone()), (4, vec![41]));
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub fn run<E: EventChannel, T: Transport>(
     out: &mut dyn Write,
     progress: &mut Progress,
 ) -> Result<(), Failure> {
-    let conn = connect(ev, xs, &args.domain, args.port, args.timeout)?;
+    let conn = connect(ev, xs, &args.domain, args.port, args.timeout, false)?;
     let (dom, port, local) = (conn.dom.clone(), conn.port, conn.local);
     progress.note(&format!("serving {} port {port} (local port {local})", dom.describe()));
     let mut answered: u64 = 0;
