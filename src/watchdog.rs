@@ -1,7 +1,7 @@
 //! The stall watchdog: the kernel never hangs silently.
 //!
-//! The main loop says where it is with [`progress`] (at least every 100 ms
-//! when all is well). The periodic VIRQ_TIMER (every 100 ms, see
+//! The main loop says where it is with [`progress`] (at least every 250 ms
+//! when all is well, unless it sleeps in [`Phase::Asleep`] with nothing to do). The periodic VIRQ_TIMER (every 100 ms, see
 //! `xen::wait`) calls [`tick`] from the upcall. After [`STALL_TICKS`] ticks
 //! without progress it logs one warning with the phase the loop is stuck in
 //! and the state of the clock and of the current wait: what a person needs
@@ -30,6 +30,10 @@ pub enum Phase {
     Ping,
     /// `selftest=stall` stalls on purpose.
     Selftest,
+    /// Waiting for an event with nothing timed (no peer): not a stall, and
+    /// not watched (the periodic timer is stopped then, see
+    /// `xen::wait::idle_until`).
+    Asleep,
 }
 
 impl Phase {
@@ -40,6 +44,7 @@ impl Phase {
             3 => Phase::Xenstore,
             4 => Phase::Ping,
             5 => Phase::Selftest,
+            6 => Phase::Asleep,
             _ => Phase::Off,
         }
     }
@@ -69,7 +74,7 @@ pub fn progress(phase: Phase) {
 /// console lock is taken with interrupts off, so logging here is safe).
 pub fn tick() {
     let phase = Phase::from_u8(PHASE.load(Ordering::Relaxed));
-    if phase == Phase::Off {
+    if phase == Phase::Off || phase == Phase::Asleep {
         return;
     }
     let ticks = SINCE.fetch_add(1, Ordering::Relaxed) + 1;

@@ -5,8 +5,9 @@
 
 use latency::Histogram;
 
-use super::peer::Peer;
-use super::{publish_state, received, PORT};
+use super::keys;
+use super::mainloop::Loop;
+use super::{received, PORT};
 use crate::xen::{evtchn, time, wait};
 
 /// One round's answer must come within this.
@@ -29,10 +30,15 @@ fn ping(timeout_ns: u64) -> Option<u64> {
     wait::wait_until(Some(timeout_ns), || received() > before).then(|| time::system_time_ns() - t0)
 }
 
-pub fn run(peer: &mut Peer, rounds: u32) {
-    log::info!("lead: waiting for a peer to bind our port ({} rounds to lead)", rounds);
+/// Leads `rounds` rounds with the first peer that opens a session (a
+/// handshake peer: `xenbell-dom0 serve` asks for it; a peer without the
+/// handshake sends nothing and is not seen here).
+pub fn run(main: &mut Loop, rounds: u32) {
+    log::info!("lead: waiting for a peer to ask for a session ({} rounds to lead)", rounds);
     loop {
-        while !peer.wait_and_track() {}
+        while !main.sessions.is_open() {
+            main.step();
+        }
         if (0..WARMUP_TRIES).any(|_| ping(WARMUP_TIMEOUT_NS).is_some()) {
             break;
         }
@@ -44,7 +50,7 @@ pub fn run(peer: &mut Peer, rounds: u32) {
             Some(rtt) => rtts.record(rtt),
             None => {
                 log::warn!("lead: round {i}: unanswered within {} ms", ROUND_TIMEOUT_NS / 1_000_000);
-                if !peer.track() {
+                if !main.sessions.check_status() {
                     log::warn!("lead: the peer left after {i} rounds");
                     break;
                 }
@@ -56,5 +62,5 @@ pub fn run(peer: &mut Peer, rounds: u32) {
     if let (Some(min), Some(max)) = (rtts.min(), rtts.max()) {
         log::info!("lead: rtt_ns min={min} max={max}");
     }
-    publish_state("done");
+    keys::publish(keys::STATE, "done");
 }

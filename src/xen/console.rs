@@ -124,3 +124,21 @@ fn write(bytes: &[u8]) {
         None => {}
     }
 }
+
+/// Waits (bounded by `timeout_ns`, in [`POLL_SLICE_NS`] slices) until
+/// xenconsoled has read everything in the ring: before the domain ends,
+/// whose ring the toolstack may destroy at once. Safe on any path: it gives
+/// up at once if the console is in use (a crash inside the console), and
+/// counts slices rather than trusting the clock alone.
+pub fn drain(timeout_ns: u64) {
+    let Some(mut guard) = BACKEND.try_lock() else { return };
+    let Some(Backend::Ring(r)) = guard.as_mut() else { return };
+    for _ in 0..timeout_ns / POLL_SLICE_NS {
+        events::clear_pending(r.port);
+        if r.producer.free(&r.out).unwrap_or(0) as usize >= XenconsInterface::OUT_SIZE {
+            return;
+        }
+        let _ = evtchn::send(r.port);
+        let _ = sched::poll(&[r.port], time::system_time_ns() + POLL_SLICE_NS);
+    }
+}

@@ -8,7 +8,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use handler_table::HandlerTable;
 
-use xen_abi::ops::VCPUOP_set_periodic_timer;
+use xen_abi::ops::{VCPUOP_set_periodic_timer, VCPUOP_stop_periodic_timer};
 use xen_abi::vcpu::VcpuSetPeriodicTimer;
 use xen_abi::xen::VIRQ_TIMER;
 use xen_abi::Port;
@@ -66,9 +66,38 @@ pub const BACKSTOP_NS: u64 = 100_000_000;
 pub fn init() -> Result<Port, XenError> {
     let port = evtchn::bind_virq(VIRQ_TIMER, 0)?;
     events::bind_handler(port, on_timer);
-    let mut periodic = VcpuSetPeriodicTimer { period_ns: BACKSTOP_NS };
-    hypercall::vcpu(VCPUOP_set_periodic_timer, 0, &mut periodic)?;
+    start_backstop()?;
     Ok(port)
+}
+
+fn start_backstop() -> Result<(), XenError> {
+    let mut periodic = VcpuSetPeriodicTimer { period_ns: BACKSTOP_NS };
+    hypercall::vcpu(VCPUOP_set_periodic_timer, 0, &mut periodic).map(|_| ())
+}
+
+fn stop_backstop() -> Result<(), XenError> {
+    hypercall::vcpu(VCPUOP_stop_periodic_timer, 0, &mut ()).map(|_| ())
+}
+
+/// Waits without a deadline until `cond()` holds, with the periodic
+/// backstop stopped: an idle kernel (nothing to do until an event comes)
+/// is not woken by timers at all. A wait without a deadline has no clock to
+/// check, so the backstop has nothing to guard; it is started again before
+/// returning. The caller reports [`crate::watchdog::Phase::Idle`], which
+/// the watchdog does not count as a stall.
+pub fn idle_until(cond: impl Fn() -> bool) {
+    if let Err(e) = stop_backstop() {
+        log::warn!("wait: {e}");
+    }
+    let _ = wait_until(None, cond);
+    if let Err(e) = start_backstop() {
+        log::warn!("wait: {e}");
+    }
+}
+
+/// Times the vCPU woke from `hlt` inside a wait, since boot.
+pub fn wakeups() -> u64 {
+    WAKEUPS.load(Ordering::Relaxed)
 }
 
 /// How often VIRQ_TIMER fired.

@@ -13,7 +13,7 @@ use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use spin::Mutex;
 use xen_abi::hvm::{HVM_PARAM_STORE_EVTCHN, HVM_PARAM_STORE_PFN};
@@ -87,6 +87,13 @@ struct Client {
 static CLIENT: Mutex<Option<Client>> = Mutex::new(None);
 static STORE_EVENTS: AtomicU64 = AtomicU64::new(0);
 static WATCH_EVENTS_DROPPED: AtomicU64 = AtomicU64::new(0);
+/// Watch events queued (the length of `Client::watch_events`, readable
+/// without the lock).
+static QUEUED: AtomicUsize = AtomicUsize::new(0);
+/// STORE_EVENTS as it was when [`next_watch_event`] last read the ring dry.
+static DRAINED_AT: AtomicU64 = AtomicU64::new(0);
+/// Requests sent, ever.
+static REQUESTS: AtomicU64 = AtomicU64::new(0);
 
 fn on_store_event(_: Port) {
     STORE_EVENTS.fetch_add(1, Ordering::Release);
@@ -190,6 +197,7 @@ impl Client {
                         Ok(ev) if self.watch_events.len() < MAX_QUEUED_WATCH_EVENTS => {
                             let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
                             self.watch_events.push_back((text(ev.path), text(ev.token)));
+                            QUEUED.store(self.watch_events.len(), Ordering::Release);
                         }
                         _ => {
                             WATCH_EVENTS_DROPPED.fetch_add(1, Ordering::Relaxed);
@@ -240,6 +248,7 @@ fn request(op: &'static str, path: &str, req: Request<'_>) -> Result<Vec<u8>, Xs
     let err = |kind| XsClientError { op, path: String::from(path), kind };
     let mut guard = CLIENT.lock();
     let client = guard.as_mut().ok_or_else(|| err(XsErrorKind::NotAvailable))?;
+    REQUESTS.fetch_add(1, Ordering::Relaxed);
     let req_id = client.next_id;
     client.next_id = client.next_id.wrapping_add(1).max(1);
     let mut msg = alloc::vec![0u8; MESSAGE_MAX];
@@ -302,8 +311,11 @@ pub fn next_watch_event(timeout_ns: u64) -> Result<Option<(String, String)>, XsC
             // Take whatever the ring holds now (events only: no request is
             // in flight while we hold the lock).
             client.drain_events().map_err(|kind| XsClientError { op: "WATCH_EVENT", path: String::new(), kind })?;
-            if let Some(ev) = client.watch_events.pop_front() {
-                return Ok(Some(ev));
+            DRAINED_AT.store(seen, Ordering::Release);
+            let ev = client.watch_events.pop_front();
+            QUEUED.store(client.watch_events.len(), Ordering::Release);
+            if ev.is_some() {
+                return Ok(ev);
             }
             if !client.wait(seen, deadline) {
                 return Ok(None);
@@ -315,4 +327,19 @@ pub fn next_watch_event(timeout_ns: u64) -> Result<Option<(String, String)>, XsC
 /// Watch events dropped because the queue was full or malformed.
 pub fn watch_events_dropped() -> u64 {
     WATCH_EVENTS_DROPPED.load(Ordering::Relaxed)
+}
+
+/// Whether [`next_watch_event`] may have something: an event is queued, or
+/// the store port fired since it last read the ring dry (a reply of ours
+/// fires it too, so this can be true with nothing new; it is never false
+/// with an event waiting). Lock-free and cheap: a main loop's wait
+/// condition (interrupts off) calls it.
+pub fn watch_event_pending() -> bool {
+    QUEUED.load(Ordering::Acquire) > 0 || STORE_EVENTS.load(Ordering::Acquire) != DRAINED_AT.load(Ordering::Acquire)
+}
+
+/// Requests sent since boot (each one xenstore round trip): how an idle
+/// guest proves it stays off xenstore.
+pub fn requests() -> u64 {
+    REQUESTS.load(Ordering::Relaxed)
 }

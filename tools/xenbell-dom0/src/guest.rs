@@ -1,5 +1,10 @@
-//! The xenbell protocol with the guest (notes/interfaces.md): its published
-//! port and state keys, binding to the port, and draining the bind event.
+//! The xenbell protocol with the guest (README "Xenstore keys"): its
+//! published port and state keys, binding to the port, draining the bind
+//! event, and the session handshake (XenBus states, xen/include/public/io/
+//! xenbus.h): we write `peer-state` = 3 after binding and wait for the
+//! guest's `guest-state` = 4; when done 5, unbind, 6, and wait for
+//! guest-state to leave 4. A guest without `guest-state` (an older xenbell)
+//! gets no handshake (legacy).
 
 use std::time::{Duration, Instant};
 
@@ -14,6 +19,15 @@ use crate::xenbus::{Transport, Xenbus};
 pub const PORT_KEY: &str = "data/xenbell/port";
 /// The guest's state: `ready`, `connected`, `done`.
 pub const STATE_KEY: &str = "data/xenbell/state";
+/// The guest's XenBus state: 2 (no session), 4 (session open), 5 (leaving).
+pub const GUEST_STATE_KEY: &str = "data/xenbell/guest-state";
+/// Ours: 3 (asks for a session), 5 (finished), 6 (unbound).
+pub const PEER_STATE_KEY: &str = "data/xenbell/peer-state";
+/// Why the guest leaves (`poweroff`, `reboot`, `suspend`), with guest-state 5.
+pub const LEAVING_KEY: &str = "data/xenbell/leaving";
+/// How long the guest may take to open or close a session.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+const WATCH_TOKEN: &str = "xenbell-dom0";
 
 /// `/local/domain/<id>/<key>`.
 pub fn key_path(domid: u32, key: &str) -> String {
@@ -123,22 +137,147 @@ pub struct Connection {
     pub port: u32,
     /// Our end.
     pub local: u32,
+    /// The guest speaks the session handshake (it has `guest-state`).
+    pub handshake: bool,
 }
 
 /// What `ping`, `serve` and `flood` all start with: find the domain, its
-/// port (`port` or the published one), bind it and drain the bind event.
+/// port (`port` or the published one), bind it, drain the bind event, and
+/// open a session if the guest speaks the handshake (and `legacy` is not
+/// asked for). A numeric domain with an explicit port is "talk to this port
+/// directly": nothing is looked up and no handshake is made, so it works
+/// with xenstored stopped (the guest then keeps a legacy session).
 pub fn connect<E: EventChannel, T: Transport>(
     ev: &mut E,
     xs: &mut Xenbus<T>,
     domain: &DomainSpec,
     port: Option<u32>,
     timeout: Duration,
+    legacy: bool,
 ) -> Result<Connection, Failure> {
+    let direct = port.is_some() && matches!(domain, DomainSpec::Id(_));
     let dom = locate(xs, domain, port)?;
     let port = remote_port(xs, &dom, port)?;
+    let handshake = !legacy && !direct && read_key(xs, dom.id, GUEST_STATE_KEY)?.is_some();
+    if handshake {
+        let path = key_path(dom.id, GUEST_STATE_KEY);
+        xs.watch(&path, WATCH_TOKEN).map_err(|e| store_failure(&path, "watch", e))?;
+    }
     let local = bind(ev, &dom, port)?;
-    drain_bind_event(ev, local, timeout)?;
-    Ok(Connection { dom, port, local })
+    let conn = Connection { dom, port, local, handshake };
+    let opened = drain_bind_event(ev, local, timeout).and_then(|_| match handshake {
+        true => open_session(xs, &conn.dom),
+        false => Ok(()),
+    });
+    if let Err(f) = opened {
+        let _ = ev.unbind(local);
+        return Err(f);
+    }
+    Ok(conn)
+}
+
+fn read_key<T: Transport>(xs: &mut Xenbus<T>, domid: u32, key: &str) -> Result<Option<String>, Failure> {
+    let path = key_path(domid, key);
+    xs.read_text(&path).map_err(|e| store_failure(&path, "read", e))
+}
+
+fn write_key<T: Transport>(xs: &mut Xenbus<T>, domid: u32, key: &str, value: &str) -> Result<(), Failure> {
+    let path = key_path(domid, key);
+    xs.write(&path, value.as_bytes()).map_err(|e| store_failure(&path, "write", e))
+}
+
+/// Waits (by watch events, up to `timeout`) until the guest's state
+/// satisfies `done`; returns the state then, or `None` on timeout.
+fn wait_guest_state<T: Transport>(
+    xs: &mut Xenbus<T>,
+    domid: u32,
+    timeout: Duration,
+    done: impl Fn(Option<&str>) -> bool,
+) -> Result<Option<Option<String>>, Failure> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let state = read_key(xs, domid, GUEST_STATE_KEY)?;
+        if done(state.as_deref()) {
+            return Ok(Some(state));
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let event = xs
+            .next_watch_event(left)
+            .map_err(|e| store_failure(&key_path(domid, GUEST_STATE_KEY), "wait for a watch event on", e))?;
+        if event.is_none() {
+            return Ok(None);
+        }
+    }
+}
+
+/// Asks the guest for a session (peer-state 3) and waits for it (guest-state
+/// 4). A guest that still has one open (its previous peer died without a
+/// goodbye) is told that one is over first (6): every session then starts
+/// with a change of peer-state the guest cannot miss.
+fn open_session<T: Transport>(xs: &mut Xenbus<T>, dom: &Domain) -> Result<(), Failure> {
+    let ms = HANDSHAKE_TIMEOUT.as_millis();
+    let state = read_key(xs, dom.id, GUEST_STATE_KEY)?;
+    if state.as_deref() == Some("4") {
+        write_key(xs, dom.id, PEER_STATE_KEY, "6")?;
+        if wait_guest_state(xs, dom.id, HANDSHAKE_TIMEOUT, |s| s != Some("4"))?.is_none() {
+            return Err(Failure::new(
+                Exit::Timeout,
+                format!("{} kept its previous session open for {ms} ms after we closed it", dom.describe()),
+            ));
+        }
+    }
+    write_key(xs, dom.id, PEER_STATE_KEY, "3")?;
+    match wait_guest_state(xs, dom.id, HANDSHAKE_TIMEOUT, |s| matches!(s, Some("4") | Some("5") | None))? {
+        Some(Some(s)) if s == "4" => Ok(()),
+        Some(_) => Err(leaving_failure(xs, dom)),
+        None => Err(Failure::new(Exit::Timeout, format!("{} did not open a session within {ms} ms", dom.describe()))),
+    }
+}
+
+/// Ends the session: 5, unbind, 6, then waits (bounded) for the guest to
+/// close its side, so that the next peer finds it ready. Best effort: the
+/// command's own result is what counts.
+pub fn close_session<E: EventChannel, T: Transport>(ev: &mut E, xs: &mut Xenbus<T>, conn: &Connection) {
+    if !conn.handshake {
+        let _ = ev.unbind(conn.local);
+        return;
+    }
+    let _ = write_key(xs, conn.dom.id, PEER_STATE_KEY, "5");
+    let _ = ev.unbind(conn.local);
+    let _ = write_key(xs, conn.dom.id, PEER_STATE_KEY, "6");
+    let _ = wait_guest_state(xs, conn.dom.id, HANDSHAKE_TIMEOUT, |s| s != Some("4"));
+}
+
+/// Whether the guest said it is leaving (guest-state 5), looking only at
+/// watch events already arrived (no request unless one did): cheap enough
+/// for every quiet moment of a run.
+pub fn guest_leaving<T: Transport>(xs: &mut Xenbus<T>, conn: &Connection) -> Option<Failure> {
+    if !conn.handshake {
+        return None;
+    }
+    let mut seen = false;
+    while let Ok(Some(_)) = xs.next_watch_event(Duration::ZERO) {
+        seen = true;
+    }
+    let leaving = seen && matches!(read_key(xs, conn.dom.id, GUEST_STATE_KEY), Ok(Some(s)) if s == "5");
+    leaving.then(|| leaving_failure(xs, &conn.dom))
+}
+
+/// The guest left (guest-state 5, or its home is gone): exit 7, saying why.
+pub fn leaving_failure<T: Transport>(xs: &mut Xenbus<T>, dom: &Domain) -> Failure {
+    let message = match read_key(xs, dom.id, LEAVING_KEY) {
+        Ok(Some(why)) => {
+            let why: String = why.chars().take(32).collect();
+            format!("{} shut down (leaving={why:?}): the session is over", dom.describe())
+        }
+        _ => format!("{} is leaving or gone: the session is over", dom.describe()),
+    };
+    Failure::new(Exit::Timeout, message)
+}
+
+/// Whether the guest left, from its keys (for a run that stopped).
+pub fn has_left<T: Transport>(xs: &mut Xenbus<T>, conn: &Connection) -> bool {
+    conn.handshake && matches!(read_key(xs, conn.dom.id, GUEST_STATE_KEY), Ok(Some(s)) if s == "5")
 }
 
 /// An event-channel operation failed after binding: the peer is gone or the

@@ -1,8 +1,9 @@
 //! A xenstore client over `/dev/xen/xenbus`, speaking `xs-wire`.
 //!
 //! Requests go out one at a time: write one whole message, then read until
-//! its reply is complete. Watch events that arrive in between are skipped
-//! (this client sets no watches). The Linux driver restores our `req_id` in
+//! its reply is complete. Watch events that arrive in between are queued
+//! for [`Xenbus::next_watch_event`] (at most [`MAX_WATCH_EVENTS`]; the
+//! oldest are dropped beyond that). The Linux driver restores our `req_id` in
 //! each reply; since at most one request is outstanding, the reply is also
 //! simply the next message that is not a watch event.
 
@@ -12,12 +13,22 @@ use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
-use xs_wire::{split_directory, trim_nul, MsgType, Parser, Request, WireError, XsError, MESSAGE_MAX};
+use std::collections::VecDeque;
+
+use xs_wire::{
+    parse_watch_event, split_directory, trim_nul, MsgType, Parser, Request, WireError, XsError, MESSAGE_MAX,
+};
 
 pub const DEVICE: &str = "/dev/xen/xenbus";
 
 /// How long to wait for xenstored before giving up.
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Watch events kept while nobody takes them.
+pub const MAX_WATCH_EVENTS: usize = 256;
+
+/// A watch event: (path, token).
+pub type WatchEvent = (String, String);
 
 /// Byte transport to xenstored: the device, or a fake in tests.
 pub trait Transport {
@@ -97,6 +108,7 @@ pub struct Xenbus<T> {
     pending: Vec<u8>,
     next_req_id: u32,
     timeout: Duration,
+    watch_events: VecDeque<WatchEvent>,
 }
 
 impl<T: Transport> Xenbus<T> {
@@ -107,6 +119,7 @@ impl<T: Transport> Xenbus<T> {
             pending: Vec::new(),
             next_req_id: 1,
             timeout: REPLY_TIMEOUT,
+            watch_events: VecDeque::new(),
         }
     }
 
@@ -127,10 +140,18 @@ impl<T: Transport> Xenbus<T> {
             while !self.pending.is_empty() {
                 let (used, message) = self.parser.push(&self.pending).map_err(XenbusError::Wire)?;
                 let reply = match message {
-                    Some(m) if m.header.ty != MsgType::WatchEvent => {
-                        Some((m.header.ty, m.result().map(<[u8]>::to_vec)))
+                    Some(m) if m.header.ty == MsgType::WatchEvent => {
+                        if let Ok(ev) = parse_watch_event(m.payload) {
+                            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+                            if self.watch_events.len() == MAX_WATCH_EVENTS {
+                                self.watch_events.pop_front();
+                            }
+                            self.watch_events.push_back((text(ev.path), text(ev.token)));
+                        }
+                        None
                     }
-                    _ => None,
+                    Some(m) => Some((m.header.ty, m.result().map(<[u8]>::to_vec))),
+                    None => None,
                 };
                 self.pending.drain(..used);
                 match reply {
@@ -185,6 +206,47 @@ impl<T: Transport> Xenbus<T> {
     pub fn directory(&mut self, path: &str) -> Result<Vec<String>, XenbusError> {
         let payload = self.request(Request::Directory { path })?;
         Ok(split_directory(&payload).map(|n| String::from_utf8_lossy(n).into_owned()).collect())
+    }
+
+    /// Watches `path` (and below) with `token`; xenstored fires it once at
+    /// once, then on every write or removal there.
+    pub fn watch(&mut self, path: &str, token: &str) -> Result<(), XenbusError> {
+        self.request(Request::Watch { path, token }).map(drop)
+    }
+
+    pub fn unwatch(&mut self, path: &str, token: &str) -> Result<(), XenbusError> {
+        self.request(Request::Unwatch { path, token }).map(drop)
+    }
+
+    /// The oldest watch event, waiting up to `timeout` for one (no request
+    /// is sent: a zero timeout only looks at what has arrived).
+    pub fn next_watch_event(&mut self, timeout: Duration) -> Result<Option<WatchEvent>, XenbusError> {
+        let deadline = Instant::now() + timeout;
+        let mut buf = vec![0u8; MESSAGE_MAX];
+        loop {
+            while !self.pending.is_empty() {
+                let (used, message) = self.parser.push(&self.pending).map_err(XenbusError::Wire)?;
+                let event = match message {
+                    Some(m) if m.header.ty == MsgType::WatchEvent => parse_watch_event(m.payload).ok().map(|ev| {
+                        (String::from_utf8_lossy(ev.path).into_owned(), String::from_utf8_lossy(ev.token).into_owned())
+                    }),
+                    _ => None,
+                };
+                self.pending.drain(..used);
+                if let Some(ev) = event {
+                    self.watch_events.push_back(ev);
+                }
+            }
+            if let Some(ev) = self.watch_events.pop_front() {
+                return Ok(Some(ev));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.transport.recv(&mut buf, left) {
+                Ok(n) => self.pending.extend_from_slice(&buf[..n.min(buf.len())]),
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => return Ok(None),
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// `/local/domain/<domid>` as xenstored reports it.

@@ -1,6 +1,8 @@
-//! `ping`: bind to the guest's port, drain the bind event, then N rounds of
-//! notify + wait for the answer, timing each round trip (CLOCK_MONOTONIC,
-//! which `Instant` reads on Linux).
+//! `ping`: bind to the guest's port, drain the bind event, open a session,
+//! then N rounds of notify + wait for the answer, timing each round trip
+//! (CLOCK_MONOTONIC, which `Instant` reads on Linux); then close the
+//! session. A guest that shuts down mid-run (guest-state 5) ends the run
+//! with exit 7 naming why (`leaving`).
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -10,7 +12,7 @@ use crate::cli::PingArgs;
 use crate::cmd::say;
 use crate::domain::{home, Domain};
 use crate::failure::{Exit, Failure};
-use crate::guest::{connect, event_failure, Connection};
+use crate::guest::{close_session, connect, event_failure, guest_leaving, has_left, leaving_failure};
 use crate::progress::Progress;
 use crate::stats::Summary;
 use crate::xenbus::{Transport, Xenbus};
@@ -22,20 +24,25 @@ pub fn run<E: EventChannel, T: Transport>(
     out: &mut dyn Write,
     progress: &mut Progress,
 ) -> Result<(), Failure> {
-    let Connection { dom, port, local } = connect(ev, xs, &args.domain, args.port, args.timeout)?;
+    let conn = connect(ev, xs, &args.domain, args.port, args.timeout, args.legacy)?;
     let start = Instant::now();
-    let (samples, stopped) = rounds(ev, local, args.rounds, args.timeout, progress);
+    let mut leaving = || guest_leaving(xs, &conn);
+    let (samples, stopped) = rounds(ev, conn.local, args.rounds, args.timeout, progress, &mut leaving);
     let elapsed = start.elapsed();
     progress.finish();
     let summary = Summary::new(args.rounds, &samples, elapsed);
-    say(out, &if args.json { summary.to_json() } else { summary.to_line(dom.id, port) });
-    let _ = ev.unbind(local);
+    say(out, &if args.json { summary.to_json() } else { summary.to_line(conn.dom.id, conn.port) });
+    close_session(ev, xs, &conn);
     match stopped {
         None => Ok(()),
-        Some(Stop::Timeout) => Err(no_answer(xs, &dom, args.timeout)),
+        Some(Stop::Timeout) if has_left(xs, &conn) => Err(leaving_failure(xs, &conn.dom)),
+        Some(Stop::Timeout) => Err(no_answer(xs, &conn.dom, args.timeout)),
         Some(Stop::Failed(f)) => Err(f),
     }
 }
+
+/// How long a round waits before looking whether the guest is leaving.
+const LOOK_SLICE: Duration = Duration::from_millis(100);
 
 enum Stop {
     Timeout,
@@ -62,11 +69,12 @@ fn rounds<E: EventChannel>(
     n: u32,
     timeout: Duration,
     progress: &mut Progress,
+    leaving: &mut dyn FnMut() -> Option<Failure>,
 ) -> (Vec<u64>, Option<Stop>) {
     let mut samples = Vec::with_capacity(n.min(1 << 20) as usize);
     for done in 0..n {
         progress.tick("round", u64::from(done), u64::from(n));
-        match round(ev, local, timeout) {
+        match round(ev, local, timeout, leaving) {
             Ok(Some(rtt)) => samples.push(rtt),
             Ok(None) => return (samples, Some(Stop::Timeout)),
             Err(f) => return (samples, Some(Stop::Failed(f))),
@@ -75,15 +83,27 @@ fn rounds<E: EventChannel>(
     (samples, None)
 }
 
-/// One notify and the wait for its answer: `Some(rtt_ns)`, or `None` on timeout.
-fn round<E: EventChannel>(ev: &mut E, local: u32, timeout: Duration) -> Result<Option<u64>, Failure> {
+/// One notify and the wait for its answer: `Some(rtt_ns)`, or `None` on
+/// timeout. Every [`LOOK_SLICE`] without an answer it asks `leaving`.
+fn round<E: EventChannel>(
+    ev: &mut E,
+    local: u32,
+    timeout: Duration,
+    leaving: &mut dyn FnMut() -> Option<Failure>,
+) -> Result<Option<u64>, Failure> {
     let sent = Instant::now();
     ev.notify(local).map_err(event_failure)?;
     let deadline = sent + timeout;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let Some(port) = ev.wait(left).map_err(event_failure)? else {
-            return Ok(None);
+        let Some(port) = ev.wait(left.min(LOOK_SLICE)).map_err(event_failure)? else {
+            if let Some(f) = leaving() {
+                return Err(f);
+            }
+            if left <= LOOK_SLICE {
+                return Ok(None);
+            }
+            continue;
         };
         let rtt = sent.elapsed();
         // Unmask before the next notify, or the next answer stays masked.
@@ -113,6 +133,7 @@ mod tests {
             rounds,
             timeout: Duration::from_millis(50),
             json,
+            legacy: false,
         }
     }
 
@@ -161,6 +182,73 @@ mod tests {
         run(&mut ev, &mut xs, &a, &mut Vec::new(), &mut Progress::off()).unwrap();
         assert_eq!(ev.binds, vec![(41, 7, 9)]);
         assert!(!xs.transport_mut().log.iter().any(|l| l.contains("data/xenbell/port")));
+    }
+
+    fn peer_states(xs: &mut Xenbus<FakeStore>) -> Vec<String> {
+        let store = xs.transport_mut();
+        store.written("/local/domain/7/data/xenbell/peer-state").into_iter().map(String::from).collect()
+    }
+
+    #[test]
+    fn handshake_opens_and_closes_a_session() {
+        let store = FakeStore::new().with_guest(7, "xenbell", 5);
+        let (mut ev, mut xs) = (FakeEvtchn::new(Peer::Server { answers: 100 }), Xenbus::new(store));
+        run(&mut ev, &mut xs, &args(10, true), &mut Vec::new(), &mut Progress::off()).unwrap();
+        // 3 (open), 5 (finished), 6 (unbound); the guest is ready again.
+        assert_eq!(peer_states(&mut xs), ["3", "5", "6"]);
+        let store = xs.transport_mut();
+        assert_eq!(store.written("/local/domain/7/data/xenbell/guest-state"), ["4", "2", "2"]);
+        assert_eq!(store.get("/local/domain/7/data/xenbell/guest-state").as_deref(), Some("2"));
+        assert_eq!((ev.notifies, ev.unbound.clone()), (10, vec![41]));
+    }
+
+    #[test]
+    fn legacy_speaks_no_handshake() {
+        let store = FakeStore::new().with_guest(7, "xenbell", 5);
+        let (mut ev, mut xs) = (FakeEvtchn::new(Peer::Server { answers: 100 }), Xenbus::new(store));
+        let a = PingArgs { legacy: true, ..args(4, true) };
+        run(&mut ev, &mut xs, &a, &mut Vec::new(), &mut Progress::off()).unwrap();
+        assert_eq!(peer_states(&mut xs), Vec::<String>::new());
+        assert_eq!((ev.notifies, ev.unbound.clone()), (4, vec![41]));
+    }
+
+    #[test]
+    fn a_stale_session_is_closed_before_asking_for_ours() {
+        let mut store = FakeStore::new().with_guest(7, "xenbell", 5);
+        // The previous peer died without a goodbye: the guest still has it.
+        store.set("/local/domain/7/data/xenbell/guest-state", "4");
+        store.set("/local/domain/7/data/xenbell/peer-state", "3");
+        let (mut ev, mut xs) = (FakeEvtchn::new(Peer::Server { answers: 100 }), Xenbus::new(store));
+        run(&mut ev, &mut xs, &args(2, true), &mut Vec::new(), &mut Progress::off()).unwrap();
+        // 6 (close the stale one), 3, 5, 6.
+        assert_eq!(peer_states(&mut xs), ["6", "3", "5", "6"]);
+    }
+
+    #[test]
+    fn a_guest_that_never_opens_is_exit_7_and_unbound() {
+        let mut store = FakeStore::new().with_guest(7, "xenbell", 5);
+        store.guest = None; // has guest-state, does not answer the handshake
+        let (mut ev, mut xs) = (FakeEvtchn::new(Peer::Server { answers: 100 }), Xenbus::new(store));
+        let f = run(&mut ev, &mut xs, &args(2, true), &mut Vec::new(), &mut Progress::off()).unwrap_err();
+        assert_eq!(f, Failure::new(Exit::Timeout, "domain 7 (xenbell) did not open a session within 5000 ms"));
+        assert_eq!((ev.notifies, ev.unbound.clone()), (0, vec![41]));
+        assert_eq!(peer_states(&mut xs), ["3"]);
+    }
+
+    #[test]
+    fn a_guest_shutting_down_mid_run_is_exit_7_naming_why() {
+        let mut store = FakeStore::new().with_guest(7, "xenbell", 5);
+        store.leave_when_polled = Some("poweroff");
+        let (mut ev, mut xs) = (FakeEvtchn::new(Peer::Server { answers: 3 }), Xenbus::new(store));
+        let mut out = Vec::new();
+        let f = run(&mut ev, &mut xs, &args(10, false), &mut out, &mut Progress::off()).unwrap_err();
+        assert_eq!(
+            f,
+            Failure::new(Exit::Timeout, "domain 7 (xenbell) shut down (leaving=\"poweroff\"): the session is over")
+        );
+        assert!(String::from_utf8(out).unwrap().starts_with("domain 7 port 5: 3/10 rounds"));
+        // It still says goodbye, so the leaving guest need not wait for it.
+        assert_eq!((ev.unbound.clone(), peer_states(&mut xs)), (vec![41], vec!["3".into(), "5".into(), "6".into()]));
     }
 
     #[test]
