@@ -1,8 +1,9 @@
 //! Compares the ioctl numbers and struct layouts in this crate with the real
 //! headers, by compiling a tiny C program: Linux's `xen/evtchn.h` and
 //! `xen/privcmd.h` (linux-libc-dev) and Xen's `xen/event_channel.h`
-//! (libxen-dev). Missing headers or compiler fail the test with a pointer to
-//! `make deps` instead of passing silently.
+//! (libxen-dev). Missing headers skip the test with a printed reason, or fail
+//! it with a pointer to `make deps` under `XENBELL_REQUIRE_HEADERS=1`
+//! (`make host-test`); a failing compiler always fails.
 //!
 //! `xen/privcmd.h` includes the kernel-internal `<xen/interface/xen.h>`; a
 //! one-line shim maps it to libxen-dev's `<xen/xen.h>`.
@@ -33,7 +34,7 @@ int main(void) {
 }
 "#;
 
-fn real_values() -> Vec<(String, u64)> {
+fn real_values() -> Option<Vec<(String, u64)>> {
     c_probe::Probe {
         name: "xenbell-dom0",
         headers: &HEADERS,
@@ -63,5 +64,6 @@ fn ioctls_and_layouts_match_the_headers() {
         ("offsetof(struct evtchn_status, u.interdomain.dom)", std::mem::offset_of!(EvtchnStatus, u) as u64),
         ("offsetof(struct evtchn_status, u.interdomain.port)", std::mem::offset_of!(EvtchnStatus, u) as u64 + 4),
     ];
-    c_probe::assert_matches(&ours, &real_values());
+    let Some(real) = real_values() else { return };
+    c_probe::assert_matches(&ours, &real);
 }
