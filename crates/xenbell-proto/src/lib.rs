@@ -1,0 +1,11 @@
+//! xenbell's own protocol, defined once for the kernel (`no_std`) and the
+//! dom0 tool: what one side writes and the other (or a test) reads.
+//!
+//! `docs/protocol.md` documents all of it, with the parts that live in other
+//! languages (the test bed's shell scenarios and Python runner).
+//!
+//! - [`selftest`]: the result lines of the kernel's self tests (XTF's
+//!   SUCCESS / SKIP / ERROR / FAILURE semantics).
+#![cfg_attr(not(test), no_std)]
+
+pub mod selftest;
