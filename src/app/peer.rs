@@ -11,7 +11,7 @@ use xen_abi::Port;
 
 use super::{publish_state, received, reset_session, session};
 use crate::watchdog::{self, Phase};
-use crate::xen::evtchn::{self, Status};
+use crate::xen::evtchn::{self, PortState};
 use crate::xen::wait;
 
 pub const TICK_NS: u64 = 100_000_000;
@@ -43,7 +43,7 @@ impl Peer {
             }
         };
         let now = match status {
-            Status::Interdomain { dom, port } => Some((dom, port)),
+            PortState::Interdomain { remote, remote_port } => Some((remote, remote_port)),
             _ => None,
         };
         if now == self.connected {

@@ -31,7 +31,7 @@ use xen_abi::xen::DOMID_SELF;
 use xen_abi::Port;
 
 use super::report::{ensure, error, failure, Suite, Verdict};
-use crate::xen::evtchn::{self, Channel, Status};
+use crate::xen::evtchn::{self, Channel, PortState};
 use crate::xen::{events, time, wait};
 
 const ROUNDS: u64 = 10_000;
@@ -67,14 +67,14 @@ pub fn run(suite: &mut Suite) {
             evtchn::close(b).map_err(failure)?;
             let sb = evtchn::status(b).map_err(failure)?;
             let sa = chan.status().map_err(failure)?;
-            ensure!(sb == Status::Closed, "status B after close = {sb:?}");
-            ensure!(matches!(sa, Status::Unbound { .. }), "status A after peer closed = {sa:?}, want unbound");
+            ensure!(sb == PortState::Closed, "status B after close = {sb:?}");
+            ensure!(matches!(sa, PortState::Unbound { .. }), "status A after peer closed = {sa:?}, want unbound");
             Ok(())
         });
         suite.check("drop_closes", || {
             drop(chan);
             let sa = evtchn::status(a).map_err(failure)?;
-            ensure!(sa == Status::Closed, "status A after drop = {sa:?}");
+            ensure!(sa == PortState::Closed, "status A after drop = {sa:?}");
             Ok(())
         });
     } else {
@@ -97,17 +97,17 @@ pub fn run(suite: &mut Suite) {
 fn loopback() -> Result<(Port, Port), super::report::Problem> {
     let a = evtchn::alloc_unbound(DOMID_SELF).map_err(failure)?;
     let sa = evtchn::status(a).map_err(failure)?;
-    ensure!(matches!(sa, Status::Unbound { .. }), "status A {} after alloc = {sa:?}, want unbound", a.get());
+    ensure!(matches!(sa, PortState::Unbound { .. }), "status A {} after alloc = {sa:?}, want unbound", a.get());
     let b = evtchn::bind_interdomain(DOMID_SELF, a.get()).map_err(failure)?;
     log::info!("selftest: loopback channel A={} B={}", a.get(), b.get());
     let sa = evtchn::status(a).map_err(failure)?;
     let sb = evtchn::status(b).map_err(failure)?;
     ensure!(
-        matches!(sa, Status::Interdomain { port, .. } if port == b.get()),
+        matches!(sa, PortState::Interdomain { remote_port, .. } if remote_port == b.get()),
         "status A = {sa:?}, want interdomain to B"
     );
     ensure!(
-        matches!(sb, Status::Interdomain { port, .. } if port == a.get()),
+        matches!(sb, PortState::Interdomain { remote_port, .. } if remote_port == a.get()),
         "status B = {sb:?}, want interdomain to A"
     );
     Ok((a, b))
@@ -177,12 +177,12 @@ fn timer() -> Verdict {
 
 fn ipi_channel() -> Verdict {
     let ipi = Channel::new(evtchn::bind_ipi(0).map_err(failure)?, on_event);
-    ensure!(evtchn::status(ipi.port()).map_err(failure)? == Status::Ipi, "IPI port status is not ipi");
+    ensure!(evtchn::status(ipi.port()).map_err(failure)? == PortState::Ipi, "IPI port status is not ipi");
     let before = hits();
     ipi.notify().map_err(failure)?;
     ensure!(wait::wait_until(Some(TIMEOUT_NS), || hits() == before + 1), "IPI to ourselves not delivered");
     let ipi_port = ipi.port();
     drop(ipi);
-    ensure!(evtchn::status(ipi_port).map_err(failure)? == Status::Closed, "IPI port not closed by drop");
+    ensure!(evtchn::status(ipi_port).map_err(failure)? == PortState::Closed, "IPI port not closed by drop");
     Ok(())
 }

@@ -3,11 +3,12 @@
 
 use std::time::{Duration, Instant};
 
+use xen_abi::evtchn::PortState;
+
 use crate::channel::{EventChannel, OpError};
 use crate::cli::DomainSpec;
 use crate::domain::{home, resolve, store_failure, Domain};
 use crate::failure::{Exit, Failure};
-use crate::privcmd::PortState;
 use crate::xenbus::{Transport, Xenbus};
 
 /// The port the guest offers (relative to its home).
