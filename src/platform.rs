@@ -25,7 +25,7 @@ pub fn shutdown(reason: Reason) -> ! {
         Reason::Crash => "crash",
     };
     let _ = crate::logger::write_timestamp(&mut crate::console::Unlocked);
-    let _ = writeln!(crate::console::Unlocked, "xenbell: shutdown reason={name}");
+    let _ = writeln!(crate::console::Unlocked, "{}", xenbell_proto::console::Shutdown { reason: name });
     stop(reason)
 }
 

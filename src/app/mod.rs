@@ -22,11 +22,13 @@ use bootinfo::{Config, Mode};
 use spin::Once;
 use xen_abi::Port;
 
+use xenbell_proto::console;
+use xenbell_proto::xenstore::state;
+
 use crate::platform;
 use crate::xen::{events, evtchn, xenstore};
 
-pub const KEY_PORT: &str = "data/xenbell/port";
-pub const KEY_STATE: &str = "data/xenbell/state";
+pub use xenbell_proto::xenstore::{PORT as KEY_PORT, STATE as KEY_STATE};
 
 static PORT: Once<Port> = Once::new();
 /// While true the handler only counts (lead mode); otherwise it answers.
@@ -79,9 +81,9 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
     let port = evtchn::alloc_unbound(cfg.remote).unwrap_or_else(|e| fatal(e));
     PORT.call_once(|| port);
     xenstore::write(KEY_PORT, &alloc::format!("{}", port.get())).unwrap_or_else(|e| fatal(e));
-    publish_state("ready");
+    publish_state(state::READY);
     events::bind_handler(port, on_event);
-    log::info!("xenbell: ready port={} remote={}", port.get(), cfg.remote);
+    log::info!("{}", console::Ready { port: port.get(), remote: cfg.remote });
     if let Some(ns) = crate::time::now_ns() {
         log::info!("boot: kernel entry to ready in {} us", ns / 1000);
     }

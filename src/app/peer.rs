@@ -8,6 +8,8 @@
 //! two looks and never be reported.
 
 use xen_abi::Port;
+use xenbell_proto::console;
+use xenbell_proto::xenstore::state;
 
 use super::{publish_state, received, reset_session, session};
 use crate::watchdog::{self, Phase};
@@ -53,18 +55,18 @@ impl Peer {
         // between two looks: report both.
         if let Some((dom, _)) = self.connected.take() {
             let (received, answered) = session();
-            log::info!("xenbell: disconnected");
+            log::info!("{}", console::DISCONNECTED);
             log::info!("pingpong: session with domain {dom}: received={received} answered={answered}");
             // Events can only come from a bound peer, so everything counted
             // from here on belongs to the next session, even events that
             // arrive before we notice it.
             reset_session();
-            publish_state("ready");
+            publish_state(state::READY);
         }
         if let Some((dom, port)) = now {
             self.connected = Some((dom, port));
-            log::info!("xenbell: connected remote={dom} remote_port={port}");
-            publish_state("connected");
+            log::info!("{}", console::Connected { remote: dom, remote_port: port });
+            publish_state(state::CONNECTED);
         }
         self.connected()
     }

@@ -18,7 +18,7 @@ use alloc::vec::Vec;
 use super::report::{ensure, error, failure, Problem, Suite, Verdict};
 use crate::xen::xenstore;
 
-const DIR: &str = "data/xenbell/selftest";
+use xenbell_proto::xenstore::SELFTEST_DIR as DIR;
 const TOKEN: &str = "selftest-token";
 const WATCH_TIMEOUT_NS: u64 = 2_000_000_000;
 

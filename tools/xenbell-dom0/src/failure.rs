@@ -1,19 +1,22 @@
-//! Exit codes (notes/interfaces.md) and the error every command returns.
+//! Exit codes (docs/protocol.md) and the error every command returns.
 
 use std::fmt;
+
+use xenbell_proto::exit;
 
 /// The process exit status. 0-7 are the stable interface; 1 is everything
 /// else (an I/O error, no permission, a broken xenstore reply).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
 pub enum Exit {
-    Ok = 0,
-    Failed = 1,
-    Usage = 2,
-    NotXen = 3,
-    NoDomain = 4,
-    NoPort = 5,
-    BindRefused = 6,
-    Timeout = 7,
+    Ok = exit::OK,
+    Failed = exit::FAILED,
+    Usage = exit::USAGE,
+    NotXen = exit::NOT_XEN,
+    NoDomain = exit::NO_DOMAIN,
+    NoPort = exit::NO_PORT,
+    BindRefused = exit::BIND_REFUSED,
+    Timeout = exit::TIMEOUT,
 }
 
 impl Exit {
@@ -57,7 +60,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_match_interfaces_md() {
+    fn codes_match_protocol_md() {
         let table = [
             (Exit::Ok, 0),
             (Exit::Failed, 1),

@@ -1,4 +1,4 @@
-//! The xenbell protocol with the guest (notes/interfaces.md): its published
+//! The xenbell protocol with the guest (docs/protocol.md): its published
 //! port and state keys, binding to the port, and draining the bind event.
 
 use std::time::{Duration, Instant};
@@ -11,10 +11,8 @@ use crate::domain::{home, resolve, store_failure, Domain};
 use crate::failure::{Exit, Failure};
 use crate::xenbus::{Transport, Xenbus};
 
-/// The port the guest offers (relative to its home).
-pub const PORT_KEY: &str = "data/xenbell/port";
-/// The guest's state: `ready`, `connected`, `done`.
-pub const STATE_KEY: &str = "data/xenbell/state";
+/// The port the guest offers, and its state (relative to its home).
+pub use xenbell_proto::xenstore::{PORT as PORT_KEY, STATE as STATE_KEY};
 
 /// `/local/domain/<id>/<key>`.
 pub fn key_path(domid: u32, key: &str) -> String {
@@ -92,7 +90,7 @@ fn why_invalid<E: EventChannel>(ev: &mut E, dom: &Domain, port: u32) -> String {
 }
 
 /// Consumes the event Xen raises on a freshly bound local port (always, see
-/// notes/xen-facts.md) so it is not mistaken for the peer's first message.
+/// docs/protocol.md) so it is not mistaken for the peer's first message.
 /// Returns false if it did not come within `timeout` (then nothing is lost:
 /// the next event is the peer's).
 pub fn drain_bind_event<E: EventChannel>(ev: &mut E, local: u32, timeout: Duration) -> Result<bool, Failure> {
