@@ -32,7 +32,7 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
     let entry_tsc = arch::cpu::rdtsc();
     console::init();
     logger::init(log::LevelFilter::Info);
-    log::info!("xenbell: booting version={VERSION}");
+    log::info!("{}", xenbell_proto::console::Booting { version: VERSION });
     // Before arch::init(): the start info may live in page 0, unmapped there.
     let boot = boot_info::read(start_info_paddr);
     // A fault from here on is reported (registers, backtrace) and ends the

@@ -28,7 +28,7 @@ pub fn shutdown(reason: Reason) -> ! {
         Reason::Crash => "crash",
     };
     let _ = crate::logger::write_timestamp(&mut crate::console::Unlocked);
-    let _ = writeln!(crate::console::Unlocked, "xenbell: shutdown reason={name}");
+    let _ = writeln!(crate::console::Unlocked, "{}", xenbell_proto::console::Shutdown { reason: name });
     // The toolstack may destroy the domain at once: let xenconsoled read
     // the line first (bounded).
     crate::xen::console::drain(CONSOLE_DRAIN_NS);

@@ -6,23 +6,8 @@ use alloc::string::String;
 
 use crate::xen::xenstore;
 
-/// The port we offer to `remote`.
-pub const PORT: &str = "data/xenbell/port";
-/// Human-readable: `ready`, `connected`, `done`.
-pub const STATE: &str = "data/xenbell/state";
-/// Ours, a XenBus state: 2 InitWait (no session), 4 Connected, 5 Closing (leaving).
-pub const GUEST_STATE: &str = "data/xenbell/guest-state";
-/// The peer's, a XenBus state: 3 Initialised (asks for a session), 5 Closing, 6 Closed.
-pub const PEER_STATE: &str = "data/xenbell/peer-state";
-/// Why we leave (`poweroff`, `reboot`, `suspend`), written with guest-state=5.
-pub const LEAVING: &str = "data/xenbell/leaving";
-
-/// XenBus states (xenbus.h `enum xenbus_state`).
-pub const INIT_WAIT: &str = "2";
-pub const INITIALISED: &str = "3";
-pub const CONNECTED: &str = "4";
-pub const CLOSING: &str = "5";
-pub const CLOSED: &str = "6";
+pub use xenbell_proto::xenstore::xenbus_state::{CLOSED, CLOSING, CONNECTED, INITIALISED, INIT_WAIT};
+pub use xenbell_proto::xenstore::{state, GUEST_STATE, LEAVING, PEER_STATE, PORT, STATE};
 
 /// Writes `key`; a failure is a warning naming the key, never fatal (the
 /// peer then waits for a state that does not come, and times out).

@@ -58,9 +58,11 @@ pub fn run(main: &mut Loop, rounds: u32) {
         }
     }
     let pct = |p| rtts.percentile(p).unwrap_or(0);
-    log::info!("xenbell: done rounds={} ok={} rtt_ns p50={} p99={}", rounds, rtts.count(), pct(50), pct(99));
+    let done =
+        xenbell_proto::console::Done { rounds: rounds.into(), ok: rtts.count(), p50_ns: pct(50), p99_ns: pct(99) };
+    log::info!("{done}");
     if let (Some(min), Some(max)) = (rtts.min(), rtts.max()) {
         log::info!("lead: rtt_ns min={min} max={max}");
     }
-    keys::publish(keys::STATE, "done");
+    keys::publish(keys::STATE, keys::state::DONE);
 }

@@ -82,8 +82,8 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
     main.start();
     xenstore::write(keys::GUEST_STATE, keys::INIT_WAIT).unwrap_or_else(|e| fatal(e));
     xenstore::write(keys::PORT, &alloc::format!("{}", port.get())).unwrap_or_else(|e| fatal(e));
-    keys::publish(keys::STATE, "ready");
-    log::info!("xenbell: ready port={} remote={}", port.get(), cfg.remote);
+    keys::publish(keys::STATE, keys::state::READY);
+    log::info!("{}", xenbell_proto::console::Ready { port: port.get(), remote: cfg.remote });
     if let Some(ns) = crate::time::now_ns() {
         log::info!("boot: kernel entry to ready in {} us", ns / 1000);
     }

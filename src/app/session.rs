@@ -27,7 +27,7 @@ use super::idle::Meter;
 use super::keys::{self, publish};
 use super::{received, reset_session, session};
 use crate::watchdog::{self, Phase};
-use crate::xen::evtchn::{self, Status};
+use crate::xen::evtchn::{self, PortState};
 use crate::xen::{events, xenstore};
 
 /// How often an open session's port is looked at.
@@ -144,7 +144,7 @@ impl Sessions {
     fn peer(&self) -> Option<(u16, u32)> {
         watchdog::progress(Phase::PeerStatus);
         match evtchn::status(self.port) {
-            Ok(Status::Interdomain { dom, port }) => Some((dom, port)),
+            Ok(PortState::Interdomain { remote, remote_port }) => Some((remote, remote_port)),
             Ok(_) => None,
             Err(e) => {
                 log::warn!("pingpong: {e}");
@@ -161,14 +161,14 @@ impl Sessions {
             log::info!("pingpong: the peer speaks no handshake (legacy session)");
         }
         publish(keys::GUEST_STATE, keys::CONNECTED);
-        publish(keys::STATE, "connected");
+        publish(keys::STATE, keys::state::CONNECTED);
     }
 
     /// Closes the open session, if any: its line, counters reset, ready again.
     fn close(&mut self, why: &str) {
         let Some(o) = self.open.take() else { return };
         self.report(o, why);
-        publish(keys::STATE, "ready");
+        publish(keys::STATE, keys::state::READY);
         publish(keys::GUEST_STATE, keys::INIT_WAIT);
         self.idle.start();
     }

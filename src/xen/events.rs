@@ -16,7 +16,7 @@ use spin::Mutex;
 use xen_abi::evtchn::NR_EVENT_CHANNELS;
 use xen_abi::Port;
 
-use super::evtchn::{self, Status};
+use super::evtchn::{self, PortState};
 use super::{shared, XenError};
 
 /// A port's handler: runs in the upcall, interrupts disabled, on the
@@ -149,7 +149,7 @@ impl Channel {
         evtchn::send(self.port)
     }
 
-    pub fn status(&self) -> Result<Status, XenError> {
+    pub fn status(&self) -> Result<PortState, XenError> {
         evtchn::status(self.port)
     }
 }

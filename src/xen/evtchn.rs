@@ -1,31 +1,13 @@
 //! EVTCHNOP_*: the event-channel operations, typed. Each is one hypercall;
 //! failures are `XenError`s naming the operation ("EVTCHNOP_send: EINVAL").
 
+pub use xen_abi::evtchn::PortState;
 use xen_abi::evtchn::*;
 use xen_abi::ops;
 use xen_abi::xen::{DomId, DOMID_SELF};
 pub use xen_abi::Port;
 
 use super::{hypercall, XenError};
-
-/// The state of a port, from EVTCHNOP_status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Closed,
-    /// Waiting for `remote` to bind.
-    Unbound {
-        remote: DomId,
-    },
-    /// Connected to `port` of `dom`.
-    Interdomain {
-        dom: DomId,
-        port: u32,
-    },
-    Pirq(u32),
-    Virq(u32),
-    Ipi,
-    Unknown(u32),
-}
 
 fn op<O: ops::SafeOp>(cmd: O, arg: &mut O::Arg) -> Result<(), XenError> {
     hypercall::call(cmd, arg).map(|_| ())
@@ -89,17 +71,9 @@ pub fn reset(dom: DomId) -> Result<(), XenError> {
     op(ops::EVTCHNOP_reset, &mut EvtchnReset { dom })
 }
 
-#[allow(non_upper_case_globals)] // EVTCHNSTAT_* keep their C names
-pub fn status(p: Port) -> Result<Status, XenError> {
-    let mut s = EvtchnStatus { dom: DOMID_SELF, port: p.get(), status: 0, vcpu: 0, u: [0; 2] };
+/// What Xen says our port `p` is (EVTCHNOP_status).
+pub fn status(p: Port) -> Result<PortState, XenError> {
+    let mut s = EvtchnStatus::query(DOMID_SELF, p.get());
     op(ops::EVTCHNOP_status, &mut s)?;
-    Ok(match s.status {
-        EVTCHNSTAT_closed => Status::Closed,
-        EVTCHNSTAT_unbound => Status::Unbound { remote: s.unbound_dom() },
-        EVTCHNSTAT_interdomain => Status::Interdomain { dom: s.interdomain_dom(), port: s.interdomain_port() },
-        EVTCHNSTAT_pirq => Status::Pirq(s.pirq()),
-        EVTCHNSTAT_virq => Status::Virq(s.virq()),
-        EVTCHNSTAT_ipi => Status::Ipi,
-        other => Status::Unknown(other),
-    })
+    Ok(s.state())
 }

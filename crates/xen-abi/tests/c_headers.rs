@@ -13,8 +13,9 @@
 //! False passes: a C expression that does not measure what the label says
 //! (e.g. a typo'd member that happens to exist) would compare the wrong
 //! thing; a header that is present but from a different Xen than 4.17 is
-//! compared as is (its interface version is printed). Missing headers are a
-//! failure with a `make deps` hint, never a skip.
+//! compared as is (its interface version is printed). Missing headers skip
+//! the comparison with a reason printed on stderr, or fail it with a `make
+//! deps` hint under `XENBELL_REQUIRE_HEADERS=1` (`make host-test` sets it).
 
 mod support;
 
@@ -212,7 +213,7 @@ const NOT_IN_HEADERS: &[&str] = &[
 fn rust_matches_c_headers() {
     let checks = table();
     let extra = format!("#include <string.h>\n{}", support::status::STATUS_SAMPLES);
-    let c = support::run_c(&checks, &extra);
+    let Some(c) = support::run_c(&checks, &extra) else { return };
     println!("Xen headers: interface version {:#010x}", c.interface_version);
 
     let mut bad = vec![];

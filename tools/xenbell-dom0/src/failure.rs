@@ -1,31 +1,34 @@
-//! Exit codes (README, notes/interfaces.md) and the error every command
-//! returns. Its message names its subject first (an option, a path, a port,
-//! a domain), untrusted parts echoed with [`echo::echo`].
+//! Exit codes (docs/protocol.md) and the error every command returns. Its
+//! message names its subject first (an option, a path, a port, a domain),
+//! untrusted parts echoed with [`echo::echo`].
 
 use std::fmt;
 
-/// The process exit status, the stable interface (README, "exit codes"):
-/// every failure has one of these, none is a catch-all.
+use xenbell_proto::exit;
+
+/// The process exit status, the stable interface (docs/protocol.md): every
+/// failure has one of these, none is a catch-all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
 pub enum Exit {
-    Ok = 0,
+    Ok = exit::OK,
     /// A system call that cannot fail on Linux did (sigaction): a bug.
-    Internal = 1,
+    Internal = exit::FAILED,
     /// Bad arguments.
-    Usage = 2,
+    Usage = exit::USAGE,
     /// Not on Xen: `/dev/xen/*` missing, or not usable (not root).
-    NotXen = 3,
+    NotXen = exit::NOT_XEN,
     /// No such domain, or a name two domains share.
-    NoDomain = 4,
+    NoDomain = exit::NO_DOMAIN,
     /// The guest has not published a (valid) port.
-    NoPort = 5,
+    NoPort = exit::NO_PORT,
     /// Xen refused the bind.
-    BindRefused = 6,
+    BindRefused = exit::BIND_REFUSED,
     /// No answer in time, or the peer went away after binding.
-    Timeout = 7,
+    Timeout = exit::TIMEOUT,
     /// xenstore failed: xenstored did not answer within 5 s, refused a
     /// request (EACCES, ...), or broke the wire format.
-    Xenstore = 8,
+    Xenstore = exit::XENSTORE,
 }
 
 impl Exit {
@@ -65,7 +68,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_match_interfaces_md() {
+    fn codes_match_protocol_md() {
         let table = [
             (Exit::Ok, 0),
             (Exit::Internal, 1),

@@ -1,4 +1,4 @@
-//! The xenbell protocol with the guest (README "Xenstore keys"): its
+//! The xenbell protocol with the guest (docs/protocol.md): its
 //! published port and state keys, binding to the port, draining the bind
 //! event, and the session handshake (XenBus states, xen/include/public/io/
 //! xenbus.h): we write `peer-state` = 3 after binding and wait for the
@@ -7,24 +7,21 @@
 //! gets no handshake (legacy).
 
 use std::time::{Duration, Instant};
+use xenbell_proto::xenstore::xenbus_state as xb;
+
+use xen_abi::evtchn::PortState;
 
 use crate::channel::{EventChannel, OpError};
 use crate::cli::DomainSpec;
 use crate::domain::{home, locate, store_failure, Domain};
 use crate::failure::{Exit, Failure};
-use crate::privcmd::PortState;
 use crate::xenbus::{Transport, Xenbus};
 
-/// The port the guest offers (relative to its home).
-pub const PORT_KEY: &str = "data/xenbell/port";
-/// The guest's state: `ready`, `connected`, `done`.
-pub const STATE_KEY: &str = "data/xenbell/state";
-/// The guest's XenBus state: 2 (no session), 4 (session open), 5 (leaving).
-pub const GUEST_STATE_KEY: &str = "data/xenbell/guest-state";
-/// Ours: 3 (asks for a session), 5 (finished), 6 (unbound).
-pub const PEER_STATE_KEY: &str = "data/xenbell/peer-state";
-/// Why the guest leaves (`poweroff`, `reboot`, `suspend`), with guest-state 5.
-pub const LEAVING_KEY: &str = "data/xenbell/leaving";
+/// The guest's keys (relative to its home): docs/protocol.md.
+pub use xenbell_proto::xenstore::{
+    GUEST_STATE as GUEST_STATE_KEY, LEAVING as LEAVING_KEY, PEER_STATE as PEER_STATE_KEY, PORT as PORT_KEY,
+    STATE as STATE_KEY,
+};
 /// How long the guest may take to open or close a session.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 const WATCH_TOKEN: &str = "xenbell-dom0";
@@ -111,7 +108,7 @@ fn why_invalid<E: EventChannel>(ev: &mut E, dom: &Domain, port: u32) -> String {
 }
 
 /// Consumes the event Xen raises on a freshly bound local port (always, see
-/// notes/xen-facts.md) so it is not mistaken for the peer's first message.
+/// docs/protocol.md) so it is not mistaken for the peer's first message.
 /// Returns false if it did not come within `timeout` (then nothing is lost:
 /// the next event is the peer's).
 pub fn drain_bind_event<E: EventChannel>(ev: &mut E, local: u32, timeout: Duration) -> Result<bool, Failure> {
@@ -217,18 +214,18 @@ fn wait_guest_state<T: Transport>(
 fn open_session<T: Transport>(xs: &mut Xenbus<T>, dom: &Domain) -> Result<(), Failure> {
     let ms = HANDSHAKE_TIMEOUT.as_millis();
     let state = read_key(xs, dom.id, GUEST_STATE_KEY)?;
-    if state.as_deref() == Some("4") {
-        write_key(xs, dom.id, PEER_STATE_KEY, "6")?;
-        if wait_guest_state(xs, dom.id, HANDSHAKE_TIMEOUT, |s| s != Some("4"))?.is_none() {
+    if state.as_deref() == Some(xb::CONNECTED) {
+        write_key(xs, dom.id, PEER_STATE_KEY, xb::CLOSED)?;
+        if wait_guest_state(xs, dom.id, HANDSHAKE_TIMEOUT, |s| s != Some(xb::CONNECTED))?.is_none() {
             return Err(Failure::new(
                 Exit::Timeout,
                 format!("{} kept its previous session open for {ms} ms after we closed it", dom.describe()),
             ));
         }
     }
-    write_key(xs, dom.id, PEER_STATE_KEY, "3")?;
-    match wait_guest_state(xs, dom.id, HANDSHAKE_TIMEOUT, |s| matches!(s, Some("4") | Some("5") | None))? {
-        Some(Some(s)) if s == "4" => Ok(()),
+    write_key(xs, dom.id, PEER_STATE_KEY, xb::INITIALISED)?;
+    match wait_guest_state(xs, dom.id, HANDSHAKE_TIMEOUT, |s| matches!(s, Some(xb::CONNECTED | xb::CLOSING) | None))? {
+        Some(Some(s)) if s == xb::CONNECTED => Ok(()),
         Some(_) => Err(leaving_failure(xs, dom)),
         None => Err(Failure::new(Exit::Timeout, format!("{} did not open a session within {ms} ms", dom.describe()))),
     }
@@ -242,10 +239,10 @@ pub fn close_session<E: EventChannel, T: Transport>(ev: &mut E, xs: &mut Xenbus<
         let _ = ev.unbind(conn.local);
         return;
     }
-    let _ = write_key(xs, conn.dom.id, PEER_STATE_KEY, "5");
+    let _ = write_key(xs, conn.dom.id, PEER_STATE_KEY, xb::CLOSING);
     let _ = ev.unbind(conn.local);
-    let _ = write_key(xs, conn.dom.id, PEER_STATE_KEY, "6");
-    let _ = wait_guest_state(xs, conn.dom.id, HANDSHAKE_TIMEOUT, |s| s != Some("4"));
+    let _ = write_key(xs, conn.dom.id, PEER_STATE_KEY, xb::CLOSED);
+    let _ = wait_guest_state(xs, conn.dom.id, HANDSHAKE_TIMEOUT, |s| s != Some(xb::CONNECTED));
 }
 
 /// Whether the guest said it is leaving (guest-state 5), looking only at
@@ -259,7 +256,7 @@ pub fn guest_leaving<T: Transport>(xs: &mut Xenbus<T>, conn: &Connection) -> Opt
     while let Ok(Some(_)) = xs.next_watch_event(Duration::ZERO) {
         seen = true;
     }
-    let leaving = seen && matches!(read_key(xs, conn.dom.id, GUEST_STATE_KEY), Ok(Some(s)) if s == "5");
+    let leaving = seen && matches!(read_key(xs, conn.dom.id, GUEST_STATE_KEY), Ok(Some(s)) if s == xb::CLOSING);
     leaving.then(|| leaving_failure(xs, &conn.dom))
 }
 
@@ -277,7 +274,7 @@ pub fn leaving_failure<T: Transport>(xs: &mut Xenbus<T>, dom: &Domain) -> Failur
 
 /// Whether the guest left, from its keys (for a run that stopped).
 pub fn has_left<T: Transport>(xs: &mut Xenbus<T>, conn: &Connection) -> bool {
-    conn.handshake && matches!(read_key(xs, conn.dom.id, GUEST_STATE_KEY), Ok(Some(s)) if s == "5")
+    conn.handshake && matches!(read_key(xs, conn.dom.id, GUEST_STATE_KEY), Ok(Some(s)) if s == xb::CLOSING)
 }
 
 /// An event-channel operation failed after binding: the peer is gone or the

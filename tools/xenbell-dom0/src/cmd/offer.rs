@@ -10,6 +10,7 @@
 
 use std::io::Write;
 use std::time::Duration;
+use xenbell_proto::xenstore::{state, xenbus_state as xb};
 
 use crate::channel::EventChannel;
 use crate::cmd::say;
@@ -41,9 +42,9 @@ pub fn run<E: EventChannel, T: Transport>(
     };
     xs.watch(PEER_STATE_KEY, WATCH_TOKEN)
         .map_err(|e| store_failure(&format!("{where_}/{PEER_STATE_KEY}"), "watch", e))?;
-    publish(xs, GUEST_STATE_KEY, "2")?;
+    publish(xs, GUEST_STATE_KEY, xb::INIT_WAIT)?;
     publish(xs, PORT_KEY, &local.to_string())?;
-    publish(xs, STATE_KEY, "ready")?;
+    publish(xs, STATE_KEY, state::READY)?;
     // The peer-state acted on last (several watch events can read one value).
     let mut last: Option<String> = None;
     let mut session = false;
@@ -63,8 +64,8 @@ pub fn run<E: EventChannel, T: Transport>(
                 let now = if seen { xs.read_text(PEER_STATE_KEY).ok().flatten() } else { None };
                 if now.is_some() && now != last {
                     let (gs, st, open) = match now.as_deref() {
-                        Some("3") => ("4", "connected", true),
-                        Some("5") | Some("6") => ("2", "ready", false),
+                        Some(xb::INITIALISED) => (xb::CONNECTED, state::CONNECTED, true),
+                        Some(xb::CLOSING) | Some(xb::CLOSED) => (xb::INIT_WAIT, state::READY, false),
                         _ => continue,
                     };
                     last = now;
@@ -88,11 +89,11 @@ pub fn run<E: EventChannel, T: Transport>(
         }
         answered += 1;
         if answered == 1 && !session {
-            let _ = publish(xs, STATE_KEY, "connected");
+            let _ = publish(xs, STATE_KEY, state::CONNECTED);
         }
     };
-    let _ = publish(xs, STATE_KEY, "done");
-    let _ = publish(xs, GUEST_STATE_KEY, "6");
+    let _ = publish(xs, STATE_KEY, state::DONE);
+    let _ = publish(xs, GUEST_STATE_KEY, xb::CLOSED);
     let _ = xs.rm(PORT_KEY);
     let _ = ev.unbind(local);
     say(out, &format!("answered {answered} events from domain {remote}"));
