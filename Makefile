@@ -54,7 +54,7 @@ host-test: deps
 # clippy with warnings as errors; the workspace denies undocumented unsafe
 # blocks. The kernel is type-checked for the host target (it links only for
 # x86_64-xen.json, but checking needs no linking).
-lint: deps fmt-check clippy
+lint: deps fmt-check clippy layers
 
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
@@ -73,7 +73,7 @@ fmt-check:
 # own unit tests. No apt, no sudo, no QEMU (tests that need the real Xen
 # headers from libxen-dev skip themselves where they are not installed;
 # `make test` installs them and requires them).
-check: fmt-check clippy
+check: fmt-check clippy layers
 	$(CARGO) test -q
 	$(TESTBED_PY) -m unittest discover -s tools/testbed -p 'test_*.py' -q
 	$(TESTBED_PY) -m unittest discover -s tools/layers -p 'test_*.py' -q
