@@ -16,6 +16,8 @@ static LOCK: Mutex<()> = Mutex::new(());
 
 /// A Xen console writer: `fn(bytes)`, stored as an address (0 = none).
 static XEN_SINK: AtomicUsize = AtomicUsize::new(0);
+/// Its variant for the fatal paths, which must not wait for any lock.
+static XEN_FATAL_SINK: AtomicUsize = AtomicUsize::new(0);
 /// Off when the Xen sink already reaches Xen's own console (console_io).
 static DEBUGCON: AtomicBool = AtomicBool::new(true);
 
@@ -25,15 +27,18 @@ pub fn init() {
 }
 
 /// Adds a Xen console (called by the xen layer once its console is ready).
+/// `sink` never waits for the backend; `fatal_sink` does not even wait for
+/// a lock (the fatal paths may have interrupted its holder).
 /// `replaces_debugcon`: the sink writes to Xen's console itself (console_io
 /// as dom0), so port 0xe9 would print every line twice there.
-pub fn set_xen_sink(sink: fn(&[u8]), replaces_debugcon: bool) {
+pub fn set_xen_sink(sink: fn(&[u8]), fatal_sink: fn(&[u8]), replaces_debugcon: bool) {
+    XEN_FATAL_SINK.store(fatal_sink as usize, Ordering::Release);
     XEN_SINK.store(sink as usize, Ordering::Release);
     DEBUGCON.store(!replaces_debugcon, Ordering::Relaxed);
 }
 
-fn xen_sink() -> Option<fn(&[u8])> {
-    match XEN_SINK.load(Ordering::Acquire) {
+fn load_sink(sink: &AtomicUsize) -> Option<fn(&[u8])> {
+    match sink.load(Ordering::Acquire) {
         0 => None,
         // SAFETY: only set_xen_sink stores non-zero values: addresses of `fn(&[u8])`.
         addr => Some(unsafe { core::mem::transmute::<usize, fn(&[u8])>(addr) }),
@@ -44,18 +49,23 @@ fn xen_sink() -> Option<fn(&[u8])> {
 pub fn write(bytes: &[u8]) {
     crate::arch::without_interrupts(|| {
         let _guard = LOCK.lock();
-        write_unlocked(bytes);
+        write_sinks(bytes, &XEN_SINK);
     });
 }
 
-/// As [`write`] without taking the lock: for panic and fault reports only,
-/// where the interrupted code may hold it. Output may interleave.
+/// As [`write`] without taking the lock, and with the Xen sink's lock-free
+/// variant: for panic and fault reports only, where the interrupted code may
+/// hold a lock. Never waits. Output may interleave.
 pub fn write_unlocked(bytes: &[u8]) {
+    write_sinks(bytes, &XEN_FATAL_SINK);
+}
+
+fn write_sinks(bytes: &[u8], xen: &AtomicUsize) {
     serial::write(bytes);
     if DEBUGCON.load(Ordering::Relaxed) {
         debugcon::write(bytes);
     }
-    if let Some(sink) = xen_sink() {
+    if let Some(sink) = load_sink(xen) {
         sink(bytes);
     }
 }

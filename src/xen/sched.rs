@@ -1,7 +1,6 @@
-//! sched_op: shutdown, block, poll, yield.
+//! sched_op: shutdown.
 
-use xen_abi::sched::{SCHEDOP_poll, SCHEDOP_shutdown, SchedPoll, SchedShutdown};
-use xen_abi::Port;
+use xen_abi::sched::{SCHEDOP_shutdown, SchedShutdown};
 
 use super::{hypercall, XenError};
 
@@ -11,15 +10,4 @@ pub fn shutdown(reason: u32) -> Result<(), XenError> {
     // SAFETY: arg is a valid sched_shutdown that outlives the call.
     let ret = unsafe { hypercall::sched_op(SCHEDOP_shutdown, &mut arg as *mut _ as u64) };
     XenError::check("SCHEDOP_shutdown", ret).map(|_| ())
-}
-
-/// SCHEDOP_poll: sleeps until one of `ports` is pending or the absolute
-/// system time `deadline_ns` passes (0 = no timeout). Works on masked ports.
-pub fn poll(ports: &[Port], deadline_ns: u64) -> Result<(), XenError> {
-    let raw: [u32; 8] = core::array::from_fn(|i| ports.get(i).map_or(0, |p| p.get()));
-    let n = ports.len().min(raw.len());
-    let mut arg = SchedPoll { ports: raw.as_ptr() as u64, nr_ports: n as u32, timeout: deadline_ns };
-    // SAFETY: arg points to `n` valid ports that outlive the call.
-    let ret = unsafe { hypercall::sched_op(SCHEDOP_poll, &mut arg as *mut _ as u64) };
-    XenError::check("SCHEDOP_poll", ret).map(|_| ())
 }
