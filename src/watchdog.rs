@@ -82,7 +82,7 @@ pub fn progress(phase: Phase) {
         REPORTED_NS.store(0, Ordering::Relaxed);
         log::warn!(
             "watchdog: the main loop moves again after {} ms ({ticks} timer ticks), now in {phase:?}",
-            now.saturating_sub(since) / 1_000_000
+            xen_abi::shared_info::elapsed_ns(since, now) / 1_000_000
         );
     }
 }
@@ -96,7 +96,7 @@ pub fn tick() {
     }
     let ticks = SINCE.fetch_add(1, Ordering::Relaxed) + 1;
     let now = crate::xen::time::system_time_ns();
-    let stalled_ns = now.saturating_sub(SINCE_NS.load(Ordering::Relaxed));
+    let stalled_ns = xen_abi::shared_info::elapsed_ns(SINCE_NS.load(Ordering::Relaxed), now);
     let stalled = stalled_ns >= STALL_NS || ticks >= CLOCK_SUSPECT_TICKS;
     if stalled && !REPORTED.swap(true, Ordering::Relaxed) {
         STALLS.fetch_add(1, Ordering::Relaxed);
@@ -117,7 +117,9 @@ pub fn tick() {
         // Half a second later (or, with a clock that does not move, five
         // backstop ticks later): the same RIP and fast-growing counters mean
         // a tight loop; a RIP that moves means slow progress.
-        if at != 0 && (now.saturating_sub(at) >= SECOND_SAMPLE_NS || ticks >= CLOCK_SUSPECT_TICKS + 5) {
+        if at != 0
+            && (xen_abi::shared_info::elapsed_ns(at, now) >= SECOND_SAMPLE_NS || ticks >= CLOCK_SUSPECT_TICKS + 5)
+        {
             REPORTED_NS.store(0, Ordering::Relaxed);
             log_cpu("(still) interrupted at");
         }
