@@ -10,6 +10,11 @@
 //! "unbound" on the peer; a bad port gives the typed error; VIRQ_TIMER fires;
 //! bind_vcpu re-targets A; an IPI channel to ourselves (bind_ipi) delivers through an
 //! owned Channel, which closes its port on drop.
+//! First, with the per-vCPU upcall vector (through the local APIC): a
+//! self-IPI on vector 0xf5, which has no handler, must arrive (counted as
+//! unexpected) and be EOI'd: left in service it would block its priority
+//! class 0xf, the upcall vector 0xf3 with it, and every later step would
+//! time out.
 //! False passes it guards against: a handler counting the bind-time event
 //! (cleared first), an upcall that never runs (every step waits for the
 //! handler's count, with a timeout that fails the test).
@@ -22,11 +27,14 @@ use xen_abi::xen::DOMID_SELF;
 use xen_abi::Port;
 
 use crate::xen::evtchn::{self, Channel, Status};
-use crate::xen::{events, time, wait};
+use crate::xen::{events, time, upcall, wait};
 
 const ROUNDS: u64 = 10_000;
 const TIMEOUT_NS: u64 = 1_000_000_000;
 const UNMASK_TIMEOUT_NS: u64 = 100_000_000;
+/// A vector no handler is registered for, in the upcall vector's priority
+/// class (0xf0-0xff).
+const UNHANDLED_VECTOR: u8 = 0xf5;
 
 static HITS: AtomicU64 = AtomicU64::new(0);
 
@@ -51,6 +59,14 @@ macro_rules! check {
 pub fn run() -> Result<u32, alloc::string::String> {
     let mut n = 0;
     let e = |e: crate::xen::XenError| alloc::format!("{e}");
+
+    let before = crate::arch::traps::unexpected_interrupts();
+    if upcall::self_ipi(UNHANDLED_VECTOR) {
+        let arrived =
+            wait::wait_until(Some(UNMASK_TIMEOUT_NS), || crate::arch::traps::unexpected_interrupts() > before);
+        check!(n, arrived, "a self-IPI on vector {UNHANDLED_VECTOR:#x} (no handler) never arrived");
+        log::info!("selftest: self-IPI on vector {UNHANDLED_VECTOR:#x} (no handler) taken; the upcall must still work");
+    }
 
     let a = evtchn::alloc_unbound(DOMID_SELF).map_err(e)?;
     check!(

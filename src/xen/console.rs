@@ -40,8 +40,8 @@ static BACKEND: Mutex<Option<Backend>> = Mutex::new(None);
 /// Bytes dropped (ring full or corrupt) and not yet reported. Written only
 /// with `BACKEND` held; an atomic so that it needs no `static mut`.
 static DROPPED: AtomicU64 = AtomicU64::new(0);
-/// The last ring write ended inside a line (the rest was dropped): the
-/// report then starts on a line of its own.
+/// The ring's last byte is not a newline (a write was cut short, or a
+/// writer wrote part of a line): the report then starts on a line of its own.
 static CUT: AtomicBool = AtomicBool::new(false);
 /// The backend is console_io: the fatal path may use it without the lock.
 static CONSOLE_IO: AtomicBool = AtomicBool::new(false);
@@ -93,11 +93,11 @@ fn write_ring(r: &mut Ring, bytes: &[u8]) {
     let written = r.producer.write(&mut r.out, bytes).unwrap_or(0);
     if written > 0 {
         let _ = evtchn::send(r.port);
+        CUT.store(bytes[written - 1] != b'\n', Ordering::Relaxed);
     }
     let lost = bytes.len() - written;
     if lost > 0 {
         DROPPED.fetch_add(lost as u64, Ordering::Relaxed);
-        CUT.store(written > 0 && bytes[written - 1] != b'\n', Ordering::Relaxed);
     }
 }
 

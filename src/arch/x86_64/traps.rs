@@ -123,9 +123,25 @@ pub fn register_interrupt(vector: u8, handler: fn()) {
     HANDLERS[vector as usize].store(handler as usize, Ordering::Release);
 }
 
+/// The local APIC's end-of-interrupt, as an `fn()` address (0 = no APIC in
+/// use): registered by whoever enables the APIC (the xen layer), so that
+/// this layer can EOI an interrupt nobody handles without calling up.
+static UNEXPECTED_EOI: AtomicUsize = AtomicUsize::new(0);
+/// The APIC's spurious-interrupt vector (SVR): never EOI'd (SDM vol. 3, 11.9).
+const SPURIOUS_VECTOR: usize = 0xff;
+
 /// Interrupts that arrived on a vector with no handler.
 pub fn unexpected_interrupts() -> u64 {
     UNEXPECTED.load(Ordering::Relaxed)
+}
+
+/// Sets the EOI for interrupts on a vector without a handler (other than
+/// the spurious vector): call it once the local APIC delivers interrupts.
+/// An interrupt left without EOI keeps its in-service bit, which blocks
+/// every vector of its priority class and below (Linux `common_interrupt`
+/// EOIs unhandled vectors for this reason).
+pub fn set_unexpected_eoi(eoi: fn()) {
+    UNEXPECTED_EOI.store(eoi as usize, Ordering::Release);
 }
 
 #[no_mangle]
@@ -143,6 +159,16 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         0 => {
             if UNEXPECTED.fetch_add(1, Ordering::Relaxed) == 0 {
                 log::warn!("unexpected interrupt on vector {vector} (no handler; further ones only counted)");
+            }
+            match UNEXPECTED_EOI.load(Ordering::Acquire) {
+                0 => {}
+                _ if vector == SPURIOUS_VECTOR => {}
+                addr => {
+                    // SAFETY: only set_unexpected_eoi stores non-zero
+                    // values, and it stores the address of an `fn()`.
+                    let eoi: fn() = unsafe { core::mem::transmute::<usize, fn()>(addr) };
+                    eoi();
+                }
             }
         }
         addr => {
