@@ -47,14 +47,23 @@ static CUT: AtomicBool = AtomicBool::new(false);
 static CONSOLE_IO: AtomicBool = AtomicBool::new(false);
 
 /// Finds the console and registers it as a log sink. Returns its description.
+///
+/// May be called again (after a resume: the ring page and port may be new):
+/// it then starts over on the console as Xen describes it now. Bytes dropped
+/// and not yet reported stay counted.
 pub fn init() -> &'static str {
     let backend = probe();
     let (what, io) = match backend {
         Backend::Ring(_) => ("PV console ring", false),
         Backend::ConsoleIo => ("console_io hypercall", true),
     };
-    CONSOLE_IO.store(io, Ordering::Relaxed);
-    *BACKEND.lock() = Some(backend);
+    // Interrupts off: a handler that logs while we hold the lock would spin.
+    crate::arch::without_interrupts(|| {
+        let mut guard = BACKEND.lock();
+        CONSOLE_IO.store(io, Ordering::Relaxed);
+        CUT.store(false, Ordering::Relaxed);
+        *guard = Some(backend);
+    });
     crate::console::set_xen_sink(write, write_fatal, io);
     what
 }
