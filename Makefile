@@ -24,7 +24,7 @@ CARGO ?= cargo
 DOM0_OUT := target/release/xenbell-dom0
 DOM0_BIN := target/xenbell-dom0
 
-.PHONY: all deps kernel dom0 smoke test host-test lint clippy fmt fmt-check check e2e testbed run bench clean
+.PHONY: all deps kernel dom0 smoke test host-test lint clippy fmt fmt-check check layers e2e testbed run bench clean
 
 all: kernel dom0
 
@@ -74,6 +74,11 @@ fmt-check:
 check: fmt-check clippy
 	$(CARGO) test -q
 	$(TESTBED_PY) -m unittest discover -s tools/testbed -p 'test_*.py' -q
+	$(TESTBED_PY) -m unittest discover -s tools/layers -p 'test_*.py' -q
+
+# The kernel's module graph: dependencies point down, no cycles (tools/layers).
+layers:
+	@python3 tools/layers/layers.py
 
 smoke: kernel
 	@tools/smoke/run.sh $(KERNEL_ELF)

@@ -43,7 +43,10 @@ pub fn crash_now() -> ! {
 }
 
 fn stop(reason: Reason) -> ! {
-    crate::xen::shutdown(reason);
+    crate::xen::shutdown(match reason {
+        Reason::Poweroff => xen_abi::sched::SHUTDOWN_poweroff,
+        Reason::Crash => xen_abi::sched::SHUTDOWN_crash,
+    });
     let code = match reason {
         Reason::Poweroff => QEMU_EXIT_SUCCESS,
         Reason::Crash => QEMU_EXIT_FAILURE,

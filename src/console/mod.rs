@@ -7,17 +7,25 @@
 //! (panic, exception) use [`write_unlocked`], which never waits.
 
 pub mod debugcon;
+mod line;
 pub mod serial;
 
-use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+pub use line::LineBuf;
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use handler_table::HandlerTable;
 use spin::Mutex;
 
 static LOCK: Mutex<()> = Mutex::new(());
 
-/// A Xen console writer: `fn(bytes)`, stored as an address (0 = none).
-static XEN_SINK: AtomicUsize = AtomicUsize::new(0);
-/// Its variant for the fatal paths, which must not wait for any lock.
-static XEN_FATAL_SINK: AtomicUsize = AtomicUsize::new(0);
+/// The Xen console's writers, registered from the Xen layer above: slot
+/// [`SINK`] for ordinary lines, slot [`FATAL_SINK`] for the fatal paths
+/// (which must not wait for any lock).
+// SAFETY: fn(&[u8]) is a fn pointer type.
+static XEN_SINKS: HandlerTable<fn(&[u8]), 2> = unsafe { HandlerTable::new() };
+const SINK: usize = 0;
+const FATAL_SINK: usize = 1;
 /// Off when the Xen sink already reaches Xen's own console (console_io).
 static DEBUGCON: AtomicBool = AtomicBool::new(true);
 
@@ -32,24 +40,16 @@ pub fn init() {
 /// `replaces_debugcon`: the sink writes to Xen's console itself (console_io
 /// as dom0), so port 0xe9 would print every line twice there.
 pub fn set_xen_sink(sink: fn(&[u8]), fatal_sink: fn(&[u8]), replaces_debugcon: bool) {
-    XEN_FATAL_SINK.store(fatal_sink as usize, Ordering::Release);
-    XEN_SINK.store(sink as usize, Ordering::Release);
+    let _ = XEN_SINKS.set(FATAL_SINK, fatal_sink);
+    let _ = XEN_SINKS.set(SINK, sink);
     DEBUGCON.store(!replaces_debugcon, Ordering::Relaxed);
-}
-
-fn load_sink(sink: &AtomicUsize) -> Option<fn(&[u8])> {
-    match sink.load(Ordering::Acquire) {
-        0 => None,
-        // SAFETY: only set_xen_sink stores non-zero values: addresses of `fn(&[u8])`.
-        addr => Some(unsafe { core::mem::transmute::<usize, fn(&[u8])>(addr) }),
-    }
 }
 
 /// Writes to every sink. `\n` becomes `\r\n` on the serial port only.
 pub fn write(bytes: &[u8]) {
     crate::arch::without_interrupts(|| {
         let _guard = LOCK.lock();
-        write_sinks(bytes, &XEN_SINK);
+        write_sinks(bytes, SINK);
     });
 }
 
@@ -57,15 +57,16 @@ pub fn write(bytes: &[u8]) {
 /// variant: for panic and fault reports only, where the interrupted code may
 /// hold a lock. Never waits. Output may interleave.
 pub fn write_unlocked(bytes: &[u8]) {
-    write_sinks(bytes, &XEN_FATAL_SINK);
+    write_sinks(bytes, FATAL_SINK);
 }
 
-fn write_sinks(bytes: &[u8], xen: &AtomicUsize) {
+/// Serial, port 0xe9 (unless the Xen sink replaces it), then Xen sink `xen`.
+fn write_sinks(bytes: &[u8], xen: usize) {
     serial::write(bytes);
     if DEBUGCON.load(Ordering::Relaxed) {
         debugcon::write(bytes);
     }
-    if let Some(sink) = load_sink(xen) {
+    if let Some(sink) = XEN_SINKS.get(xen) {
         sink(bytes);
     }
 }

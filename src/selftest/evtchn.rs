@@ -26,7 +26,8 @@ use xen_abi::shared_info::elapsed_ns;
 use xen_abi::xen::DOMID_SELF;
 use xen_abi::Port;
 
-use crate::xen::evtchn::{self, Channel, Status};
+use crate::xen::events::Channel;
+use crate::xen::evtchn::{self, Status};
 use crate::xen::{events, time, upcall, wait};
 
 const ROUNDS: u64 = 10_000;

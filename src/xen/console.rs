@@ -117,7 +117,7 @@ fn report_dropped(r: &mut Ring) {
     if dropped == 0 {
         return;
     }
-    let mut note = crate::logger::LineBuf::new();
+    let mut note = crate::console::LineBuf::new();
     let _ = core::fmt::Write::write_fmt(
         &mut note,
         format_args!(

@@ -6,7 +6,10 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use xen_abi::vcpu::{VCPUOP_set_periodic_timer, VcpuSetPeriodicTimer};
+use handler_table::HandlerTable;
+
+use xen_abi::ops::VCPUOP_set_periodic_timer;
+use xen_abi::vcpu::VcpuSetPeriodicTimer;
 use xen_abi::xen::VIRQ_TIMER;
 use xen_abi::Port;
 
@@ -19,9 +22,21 @@ static TIMER_FIRED: AtomicU64 = AtomicU64::new(0);
 static DEADLINE: AtomicU64 = AtomicU64::new(0);
 static WAKEUPS: AtomicU64 = AtomicU64::new(0);
 
+// SAFETY: fn() is a fn pointer type.
+static TICK_HOOK: HandlerTable<fn(), 1> = unsafe { HandlerTable::new() };
+
+/// Runs `hook` on every VIRQ_TIMER event, in the upcall (interrupts off;
+/// keep it short): how the layer above watches the main loop (the stall
+/// watchdog) without this layer knowing of it.
+pub fn on_tick(hook: fn()) {
+    let _ = TICK_HOOK.set(0, hook);
+}
+
 fn on_timer(_: Port) {
     TIMER_FIRED.fetch_add(1, Ordering::Relaxed);
-    crate::watchdog::tick();
+    if let Some(hook) = TICK_HOOK.get(0) {
+        hook();
+    }
 }
 
 /// The current wait, for stall reports.
@@ -52,9 +67,7 @@ pub fn init() -> Result<Port, XenError> {
     let port = evtchn::bind_virq(VIRQ_TIMER, 0)?;
     events::bind_handler(port, on_timer);
     let mut periodic = VcpuSetPeriodicTimer { period_ns: BACKSTOP_NS };
-    // SAFETY: the argument is a vcpu_set_periodic_timer that outlives the call.
-    let ret = unsafe { hypercall::vcpu_op(VCPUOP_set_periodic_timer, 0, &mut periodic as *mut _ as u64) };
-    XenError::check("VCPUOP_set_periodic_timer", ret)?;
+    hypercall::vcpu(VCPUOP_set_periodic_timer, 0, &mut periodic)?;
     Ok(port)
 }
 
