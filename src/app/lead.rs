@@ -23,7 +23,7 @@ fn ping(timeout_ns: u64) -> Option<u64> {
     let before = received();
     let t0 = time::system_time_ns();
     if let Err(e) = evtchn::send(port) {
-        log::warn!("lead: {e}");
+        log::warn!("lead: port {}: {e}", port.get());
         return None;
     }
     wait::wait_until(Some(timeout_ns), || received() > before)
@@ -44,7 +44,7 @@ pub fn run(peer: &mut Peer, rounds: u32) {
         match ping(ROUND_TIMEOUT_NS) {
             Some(rtt) => rtts.record(rtt),
             None => {
-                log::warn!("lead: round {i} unanswered within {} ms", ROUND_TIMEOUT_NS / 1_000_000);
+                log::warn!("lead: round {i}: unanswered within {} ms", ROUND_TIMEOUT_NS / 1_000_000);
                 if !peer.track() {
                     log::warn!("lead: the peer left after {i} rounds");
                     break;

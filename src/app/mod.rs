@@ -103,10 +103,10 @@ fn check_remote_exists(remote: u16) {
     match crate::xen::memory::domain_exists(remote) {
         Ok(true) => {}
         Ok(false) => {
-            log::error!("cmdline: bad value '{remote}' for key 'remote': no domain {remote} exists");
+            log::error!("cmdline: key 'remote': bad value '{remote}': no domain {remote} exists");
             platform::crash();
         }
-        Err(e) => log::warn!("pingpong: cannot tell whether domain {remote} exists: {e}"),
+        Err(e) => log::warn!("pingpong: domain {remote}: cannot tell whether it exists: {e}"),
     }
 }
 

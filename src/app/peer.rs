@@ -38,7 +38,7 @@ impl Peer {
         let status = match evtchn::status(self.port) {
             Ok(s) => s,
             Err(e) => {
-                log::warn!("pingpong: {e}");
+                log::warn!("pingpong: port {}: {e}", self.port.get());
                 return self.connected();
             }
         };

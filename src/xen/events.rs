@@ -65,7 +65,7 @@ pub fn unmask(port: Port) {
         shared::mask()[word].fetch_or(bit, Ordering::SeqCst);
     }
     if let Err(e) = evtchn::unmask(port) {
-        log::warn!("events: {e}");
+        log::warn!("events: port {}: {e}", port.get());
     }
 }
 
@@ -103,7 +103,7 @@ fn dispatch(raw: u32) {
         None => {
             UNHANDLED.fetch_add(1, Ordering::Relaxed);
             if !UNHANDLED_LOGGED.swap(true, Ordering::Relaxed) {
-                log::warn!("events: event on port {raw} with no handler (counted; logged once)");
+                log::warn!("events: port {raw}: event with no handler (counted; logged once)");
             }
         }
         Some(handler) => {

@@ -56,7 +56,8 @@ impl XsClientError {
 
 impl fmt::Display for XsClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "xenstore {} {}: ", self.op, self.path)?;
+        // Subject first; the path may come from xenstored (a watch event): echoed.
+        write!(f, "xenstore {}: {}: ", echo::echo(&self.path).bare().max(200), self.op)?;
         match &self.kind {
             XsErrorKind::NotAvailable => write!(f, "no xenstore ring (HVM_PARAM_STORE_PFN is 0)"),
             XsErrorKind::Store(e) => write!(f, "{e}"),

@@ -43,8 +43,12 @@ case_ fault 64 "selftest=fault" 35 \
 case_ nesting 64 "selftest=nesting" 33 'RESULT: SUCCESS selftest=nesting checks=3' 'xenbell: shutdown reason=poweroff'
 case_ panic 64 "selftest=panic" 35 'PANIC: selftest=panic: deliberate panic' 'at src/selftest/mod.rs:[0-9]+' \
     'xenbell: shutdown reason=crash'
-case_ bad-value 64 "rounds=abc" 35 "ERROR cmdline: bad value 'abc' for key 'rounds'" 'shutdown reason=crash'
-case_ unknown-key 64 "colour=red" 35 "ERROR cmdline: unknown key 'colour'" 'shutdown reason=crash'
+case_ bad-value 64 "rounds=abc" 35 "ERROR cmdline: key 'rounds': bad value 'abc': expected " 'shutdown reason=crash'
+case_ unknown-key 64 "colour=red" 35 "ERROR cmdline: key 'colour': unknown \\(known keys: " 'shutdown reason=crash'
+# A value longer than the logger's line: the key still comes first, the value is cut with its length.
+case_ long-value 64 "rounds=$(printf '1234567890%.0s' $(seq 60))" 35 \
+    "ERROR cmdline: key 'rounds': bad value '1234567890123456789012345678901234567890\\.\\.\\.' \\(600 bytes\\): expected a number" \
+    'shutdown reason=crash'
 
 echo "smoke: $pass passed, $fail failed"
 [ "$fail" = 0 ]

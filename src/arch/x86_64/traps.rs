@@ -179,7 +179,7 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     match HANDLERS.get(vector) {
         None => {
             if UNEXPECTED.fetch_add(1, Ordering::Relaxed) == 0 {
-                log::warn!("unexpected interrupt on vector {vector} (no handler; further ones only counted)");
+                log::warn!("interrupt vector {vector}: unexpected (no handler; further ones only counted)");
             }
             if vector != SPURIOUS_VECTOR {
                 if let Some(eoi) = UNEXPECTED_EOI.get(0) {

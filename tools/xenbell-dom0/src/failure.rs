@@ -1,19 +1,31 @@
-//! Exit codes (notes/interfaces.md) and the error every command returns.
+//! Exit codes (README, notes/interfaces.md) and the error every command
+//! returns. Its message names its subject first (an option, a path, a port,
+//! a domain), untrusted parts echoed with [`echo::echo`].
 
 use std::fmt;
 
-/// The process exit status. 0-7 are the stable interface; 1 is everything
-/// else (an I/O error, no permission, a broken xenstore reply).
+/// The process exit status, the stable interface (README, "exit codes"):
+/// every failure has one of these, none is a catch-all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
     Ok = 0,
-    Failed = 1,
+    /// A system call that cannot fail on Linux did (sigaction): a bug.
+    Internal = 1,
+    /// Bad arguments.
     Usage = 2,
+    /// Not on Xen: `/dev/xen/*` missing, or not usable (not root).
     NotXen = 3,
+    /// No such domain, or a name two domains share.
     NoDomain = 4,
+    /// The guest has not published a (valid) port.
     NoPort = 5,
+    /// Xen refused the bind.
     BindRefused = 6,
+    /// No answer in time, or the peer went away after binding.
     Timeout = 7,
+    /// xenstore failed: xenstored did not answer within 5 s, refused a
+    /// request (EACCES, ...), or broke the wire format.
+    Xenstore = 8,
 }
 
 impl Exit {
@@ -38,10 +50,6 @@ impl Failure {
     pub fn usage(message: impl Into<String>) -> Failure {
         Failure::new(Exit::Usage, message)
     }
-
-    pub fn failed(message: impl Into<String>) -> Failure {
-        Failure::new(Exit::Failed, message)
-    }
 }
 
 impl fmt::Display for Failure {
@@ -60,18 +68,19 @@ mod tests {
     fn codes_match_interfaces_md() {
         let table = [
             (Exit::Ok, 0),
-            (Exit::Failed, 1),
+            (Exit::Internal, 1),
             (Exit::Usage, 2),
             (Exit::NotXen, 3),
             (Exit::NoDomain, 4),
             (Exit::NoPort, 5),
             (Exit::BindRefused, 6),
             (Exit::Timeout, 7),
+            (Exit::Xenstore, 8),
         ];
         for (exit, code) in table {
             assert_eq!(exit.code(), code, "{exit:?}");
         }
         assert_eq!(Failure::usage("x").exit, Exit::Usage);
-        assert_eq!(Failure::failed("boom").to_string(), "boom");
+        assert_eq!(Failure::new(Exit::Xenstore, "boom").to_string(), "boom");
     }
 }

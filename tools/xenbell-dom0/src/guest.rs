@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::channel::{EventChannel, OpError};
 use crate::cli::DomainSpec;
-use crate::domain::{home, resolve, store_failure, Domain};
+use crate::domain::{home, locate, store_failure, Domain};
 use crate::failure::{Exit, Failure};
 use crate::privcmd::PortState;
 use crate::xenbus::{Transport, Xenbus};
@@ -32,13 +32,14 @@ pub fn remote_port<T: Transport>(xs: &mut Xenbus<T>, dom: &Domain, given: Option
         return Ok(port);
     }
     let path = key_path(dom.id, PORT_KEY);
-    match xs.read_text(&path).map_err(|e| store_failure(&format!("reading {path}"), e))? {
+    match xs.read_text(&path).map_err(|e| store_failure(&path, "read", e))? {
         None => Err(Failure::new(
             Exit::NoPort,
             format!("domain {} has not published {PORT_KEY}: is xenbell running?", dom.id),
         )),
         Some(text) => parse_port(&text).ok_or_else(|| {
-            Failure::new(Exit::NoPort, format!("domain {} published a bad port '{text}' at {PORT_KEY}", dom.id))
+            let text = echo::echo(&text);
+            Failure::new(Exit::NoPort, format!("domain {} published a bad port {text} at {PORT_KEY}", dom.id))
         }),
     }
 }
@@ -46,10 +47,12 @@ pub fn remote_port<T: Transport>(xs: &mut Xenbus<T>, dom: &Domain, given: Option
 /// The guest's state key, if present.
 pub fn state<T: Transport>(xs: &mut Xenbus<T>, domid: u32) -> Result<Option<String>, Failure> {
     let path = key_path(domid, STATE_KEY);
-    xs.read_text(&path).map_err(|e| store_failure(&format!("reading {path}"), e))
+    xs.read_text(&path).map_err(|e| store_failure(&path, "read", e))
 }
 
-/// Binds to `port` of `dom`; a refusal is exit 6 with the reason. Xen says
+/// Binds to `port` of `dom`; a refusal is exit 6 with the reason (exit 4
+/// if the domain does not exist: ESRCH, from a `--domain <id> --port` that
+/// nothing looked up before). Xen says
 /// only EINVAL for "no such port", "already bound" and "offered to another
 /// domain", so the port's state is asked for (EVTCHNOP_status) to tell which.
 pub fn bind<E: EventChannel>(ev: &mut E, dom: &Domain, port: u32) -> Result<u32, Failure> {
@@ -57,14 +60,17 @@ pub fn bind<E: EventChannel>(ev: &mut E, dom: &Domain, port: u32) -> Result<u32,
         Ok(local) => return Ok(local),
         Err(e) => e,
     };
+    let subject = format!("{} port {port}", dom.describe());
+    if e.errno() == Some(libc::ESRCH) {
+        return Err(Failure::new(Exit::NoDomain, format!("{subject}: cannot bind: no such domain ({})", e.source)));
+    }
     let why = match e.errno() {
         Some(libc::EINVAL) => why_invalid(ev, dom, port),
-        Some(libc::ESRCH) => "the domain is gone".to_string(),
         Some(libc::EPERM) | Some(libc::EACCES) => "not permitted".to_string(),
         Some(libc::EBUSY) => "busy".to_string(),
         _ => "refused".to_string(),
     };
-    Err(Failure::new(Exit::BindRefused, format!("cannot bind port {port} of {}: {why} ({})", dom.describe(), e.source)))
+    Err(Failure::new(Exit::BindRefused, format!("{subject}: cannot bind: {why} ({})", e.source)))
 }
 
 /// Why Xen refused a bind with EINVAL, from what it says about the port now.
@@ -128,7 +134,7 @@ pub fn connect<E: EventChannel, T: Transport>(
     port: Option<u32>,
     timeout: Duration,
 ) -> Result<Connection, Failure> {
-    let dom = resolve(xs, domain)?;
+    let dom = locate(xs, domain, port)?;
     let port = remote_port(xs, &dom, port)?;
     let local = bind(ev, &dom, port)?;
     drain_bind_event(ev, local, timeout)?;
@@ -177,7 +183,7 @@ mod tests {
         let f = bind(&mut ev, &dom7(), 5).unwrap_err();
         assert_eq!(f.exit, Exit::BindRefused);
         assert!(
-            f.message.starts_with("cannot bind port 5 of domain 7 (xenbell): not offered to this domain"),
+            f.message.starts_with("domain 7 (xenbell) port 5: cannot bind: not offered to this domain"),
             "{}",
             f.message
         );
@@ -204,9 +210,18 @@ mod tests {
             ev.remote_state = Some(state);
             let f = bind(&mut ev, &dom7(), 5).unwrap_err();
             assert_eq!(f.exit, Exit::BindRefused);
-            let want = format!("cannot bind port 5 of domain 7 (xenbell): {why}");
+            let want = format!("domain 7 (xenbell) port 5: cannot bind: {why}");
             assert!(f.message.starts_with(&want), "{}", f.message);
         }
+    }
+
+    #[test]
+    fn bind_to_a_domain_that_does_not_exist_is_exit_4() {
+        let mut ev = FakeEvtchn::new(Peer::Silent);
+        ev.refuse_bind = Some(libc::ESRCH);
+        let f = bind(&mut ev, &Domain { id: 77, name: None }, 5).unwrap_err();
+        assert_eq!(f.exit, Exit::NoDomain);
+        assert!(f.message.starts_with("domain 77 port 5: cannot bind: no such domain ("), "{}", f.message);
     }
 
     #[test]

@@ -25,12 +25,12 @@ pub fn run<E: EventChannel, T: Transport>(
 ) -> Result<(), Failure> {
     let local = ev
         .bind_unbound(remote)
-        .map_err(|e| Failure::new(Exit::BindRefused, format!("cannot offer a port to domain {remote}: {e}")))?;
+        .map_err(|e| Failure::new(Exit::BindRefused, format!("domain {remote}: cannot offer a port: {e}")))?;
     // Relative paths resolve against our own home; the id is for messages.
     let own = xs.read_text("domid").ok().flatten();
     let where_ = own.as_deref().and_then(|d| d.parse::<u32>().ok()).map_or_else(|| "our home".to_string(), home);
     let publish = |xs: &mut Xenbus<T>, key: &str, value: &str| {
-        xs.write(key, value.as_bytes()).map_err(|e| store_failure(&format!("writing {where_}/{key}"), e))
+        xs.write(key, value.as_bytes()).map_err(|e| store_failure(&format!("{where_}/{key}"), "write", e))
     };
     publish(xs, PORT_KEY, &local.to_string())?;
     publish(xs, STATE_KEY, "ready")?;

@@ -47,9 +47,9 @@ enum Stop {
 fn no_answer<T: Transport>(xs: &mut Xenbus<T>, dom: &Domain, timeout: Duration) -> Failure {
     let ms = timeout.as_millis();
     let message = if matches!(xs.read_opt(&home(dom.id)), Ok(None)) {
-        format!("no answer from {} within {ms} ms: the domain is gone (destroyed?)", dom.describe())
+        format!("{}: no answer within {ms} ms: the domain is gone (destroyed?)", dom.describe())
     } else {
-        format!("no answer from domain {} within {ms} ms: guest gone or not serving?", dom.id)
+        format!("domain {}: no answer within {ms} ms: guest gone or not serving?", dom.id)
     };
     Failure::new(Exit::Timeout, message)
 }
@@ -134,7 +134,7 @@ mod tests {
         let (mut ev, mut xs) = setup(Peer::Server { answers: 3 });
         let mut out = Vec::new();
         let f = run(&mut ev, &mut xs, &args(10, false), &mut out, &mut Progress::off()).unwrap_err();
-        assert_eq!(f, Failure::new(Exit::Timeout, "no answer from domain 7 within 50 ms: guest gone or not serving?"));
+        assert_eq!(f, Failure::new(Exit::Timeout, "domain 7: no answer within 50 ms: guest gone or not serving?"));
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("domain 7 port 5: 3/10 rounds, rtt min"), "{text}");
     }
@@ -147,7 +147,7 @@ mod tests {
             no_answer(&mut xs, &dom, Duration::from_millis(1000)),
             Failure::new(
                 Exit::Timeout,
-                "no answer from domain 7 (xenbell) within 1000 ms: the domain is gone (destroyed?)"
+                "domain 7 (xenbell): no answer within 1000 ms: the domain is gone (destroyed?)"
             )
         );
     }

@@ -36,7 +36,7 @@ pub fn run<E: EventChannel, T: Transport>(
                 _ => Err(Failure::new(
                     Exit::Timeout,
                     format!(
-                        "no event from domain {} within {} ms (answered {answered}): guest gone or not leading?",
+                        "domain {}: no event within {} ms (answered {answered}): guest gone or not leading?",
                         dom.id,
                         args.timeout.as_millis()
                     ),
@@ -99,6 +99,6 @@ mod tests {
         let mut out = Vec::new();
         let f = run(&mut ev, &mut xs, &args(), &mut out, &mut Progress::off()).unwrap_err();
         assert_eq!(f.exit, Exit::Timeout);
-        assert!(f.message.starts_with("no event from domain 7 within 30 ms (answered 2)"), "{}", f.message);
+        assert!(f.message.starts_with("domain 7: no event within 30 ms (answered 2)"), "{}", f.message);
     }
 }

@@ -32,12 +32,11 @@ pub fn run<T: Transport>(
     let dom = resolve(xs, domain)?;
     say(out, &dom.describe());
     let port_path = key_path(dom.id, PORT_KEY);
-    let port_text =
-        xs.read_text(&port_path).map_err(|e| crate::domain::store_failure(&format!("reading {port_path}"), e))?;
+    let port_text = xs.read_text(&port_path).map_err(|e| crate::domain::store_failure(&port_path, "read", e))?;
     let port = port_text.as_deref().and_then(parse_port);
     match (&port_text, port) {
         (None, _) => say(out, &format!("port: none ({PORT_KEY} not published)")),
-        (Some(text), None) => say(out, &format!("port: invalid '{text}'")),
+        (Some(text), None) => say(out, &format!("port: invalid {}", echo::echo(text))),
         (Some(_), Some(p)) => say(out, &format!("port: {p}")),
     }
     let state = state(xs, dom.id)?;
