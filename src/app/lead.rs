@@ -27,7 +27,8 @@ fn ping(timeout_ns: u64) -> Option<u64> {
         log::warn!("lead: port {}: {e}", port.get());
         return None;
     }
-    wait::wait_until(Some(timeout_ns), || received() > before).then(|| time::system_time_ns() - t0)
+    wait::wait_until(Some(timeout_ns), || received() > before)
+        .then(|| xen_abi::shared_info::elapsed_ns(t0, time::system_time_ns()))
 }
 
 /// Leads `rounds` rounds with the first peer that opens a session (a

@@ -19,9 +19,13 @@ use spin::Mutex;
 
 static LOCK: Mutex<()> = Mutex::new(());
 
-/// A Xen console writer, registered from the Xen layer above.
+/// The Xen console's writers, registered from the Xen layer above: slot
+/// [`SINK`] for ordinary lines, slot [`FATAL_SINK`] for the fatal paths
+/// (which must not wait for any lock).
 // SAFETY: fn(&[u8]) is a fn pointer type.
-static XEN_SINK: HandlerTable<fn(&[u8]), 1> = unsafe { HandlerTable::new() };
+static XEN_SINKS: HandlerTable<fn(&[u8]), 2> = unsafe { HandlerTable::new() };
+const SINK: usize = 0;
+const FATAL_SINK: usize = 1;
 /// Off when the Xen sink already reaches Xen's own console (console_io).
 static DEBUGCON: AtomicBool = AtomicBool::new(true);
 
@@ -31,33 +35,38 @@ pub fn init() {
 }
 
 /// Adds a Xen console (called by the xen layer once its console is ready).
+/// `sink` never waits for the backend; `fatal_sink` does not even wait for
+/// a lock (the fatal paths may have interrupted its holder).
 /// `replaces_debugcon`: the sink writes to Xen's console itself (console_io
 /// as dom0), so port 0xe9 would print every line twice there.
-pub fn set_xen_sink(sink: fn(&[u8]), replaces_debugcon: bool) {
-    let _ = XEN_SINK.set(0, sink);
+pub fn set_xen_sink(sink: fn(&[u8]), fatal_sink: fn(&[u8]), replaces_debugcon: bool) {
+    let _ = XEN_SINKS.set(FATAL_SINK, fatal_sink);
+    let _ = XEN_SINKS.set(SINK, sink);
     DEBUGCON.store(!replaces_debugcon, Ordering::Relaxed);
-}
-
-fn xen_sink() -> Option<fn(&[u8])> {
-    XEN_SINK.get(0)
 }
 
 /// Writes to every sink. `\n` becomes `\r\n` on the serial port only.
 pub fn write(bytes: &[u8]) {
     crate::arch::without_interrupts(|| {
         let _guard = LOCK.lock();
-        write_unlocked(bytes);
+        write_sinks(bytes, SINK);
     });
 }
 
-/// As [`write`] without taking the lock: for panic and fault reports only,
-/// where the interrupted code may hold it. Output may interleave.
+/// As [`write`] without taking the lock, and with the Xen sink's lock-free
+/// variant: for panic and fault reports only, where the interrupted code may
+/// hold a lock. Never waits. Output may interleave.
 pub fn write_unlocked(bytes: &[u8]) {
+    write_sinks(bytes, FATAL_SINK);
+}
+
+/// Serial, port 0xe9 (unless the Xen sink replaces it), then Xen sink `xen`.
+fn write_sinks(bytes: &[u8], xen: usize) {
     serial::write(bytes);
     if DEBUGCON.load(Ordering::Relaxed) {
         debugcon::write(bytes);
     }
-    if let Some(sink) = xen_sink() {
+    if let Some(sink) = XEN_SINKS.get(xen) {
         sink(bytes);
     }
 }

@@ -10,7 +10,7 @@
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use evtchn_2l::{Decoder, SharedBitmaps};
+use evtchn_2l::{Decoder, Delivery, SharedBitmaps};
 use handler_table::HandlerTable;
 use spin::Mutex;
 use xen_abi::evtchn::NR_EVENT_CHANNELS;
@@ -113,14 +113,16 @@ fn dispatch(raw: u32) {
     }
 }
 
-/// The upcall: decode and dispatch until nothing is pending (bounded per
-/// call by the decoder's limits; Xen re-injects if more is left).
-pub fn upcall() {
+/// The upcall: decode and dispatch until nothing is pending, bounded per
+/// call by the decoder's limits. If more is left, a level-delivered upcall
+/// is injected again by Xen; for an edge-delivered one `reraise` makes the
+/// vector pending again (see `evtchn_2l::Delivery`).
+pub fn upcall(delivery: Delivery, reraise: fn()) {
     UPCALLS.fetch_add(1, Ordering::Relaxed);
     let src = SharedBitmaps::new(shared::pending(), shared::mask(), shared::pending_sel(), shared::upcall_pending());
     // Interrupts are off in the upcall, and nothing else takes this lock.
     let mut decoder = DECODER.lock();
-    decoder.run(&src, dispatch);
+    decoder.upcall(&src, delivery, reraise, dispatch);
 }
 
 /// (upcalls, events dispatched, events with no handler).

@@ -1,4 +1,4 @@
-//! sched_op: shutdown, block, poll, yield.
+//! sched_op: shutdown, poll.
 
 use xen_abi::ops::{SCHEDOP_poll, SCHEDOP_shutdown};
 use xen_abi::sched::{SchedPoll, SchedShutdown};
@@ -12,12 +12,15 @@ pub fn shutdown(reason: u32) -> Result<(), XenError> {
     hypercall::call(SCHEDOP_shutdown, &mut arg).map(|_| ())
 }
 
-/// SCHEDOP_poll: sleeps until one of `ports` is pending or the absolute
-/// system time `deadline_ns` passes (0 = no timeout). Works on masked ports.
+/// SCHEDOP_poll: blocks until one of `ports` (at most 8) is pending or Xen
+/// system time `deadline_ns` passes (0: no deadline). Returns at once if
+/// one is pending already. Blocks even with interrupts off (Xen's
+/// `do_poll` checks the ports, not the upcall), so it suits the paths that
+/// may run with IF=0 (the console drain before a shutdown).
 pub fn poll(ports: &[Port], deadline_ns: u64) -> Result<(), XenError> {
     let raw: [u32; 8] = core::array::from_fn(|i| ports.get(i).map_or(0, |p| p.get()));
     let n = ports.len().min(raw.len());
     let mut arg = SchedPoll { ports: raw.as_ptr() as u64, nr_ports: n as u32, timeout: deadline_ns };
-    // SAFETY: arg points to `n` valid ports that outlive the call.
+    // SAFETY: arg.ports points to `n` valid ports that outlive the call.
     unsafe { hypercall::call_raw(SCHEDOP_poll, &mut arg) }.map(|_| ())
 }

@@ -33,10 +33,29 @@ pub enum Delivery {
 }
 
 fn handler() {
-    events::upcall();
     if NEEDS_EOI.load(Ordering::Relaxed) {
+        // Edge: events the decoder's budget left are re-raised with a
+        // self-IPI before the EOI; it is taken after the `iret`.
+        events::upcall(evtchn_2l::Delivery::Edge, reraise);
         lapic::eoi();
+    } else {
+        events::upcall(evtchn_2l::Delivery::Level, reraise);
     }
+}
+
+fn reraise() {
+    lapic::self_ipi(UPCALL_VECTOR);
+}
+
+/// Sends `vector` to ourselves through the local APIC, if the upcall uses
+/// it (the per-vCPU vector); false (nothing sent) with the callback vector.
+/// For self tests.
+pub fn self_ipi(vector: u8) -> bool {
+    if !NEEDS_EOI.load(Ordering::Relaxed) {
+        return false;
+    }
+    lapic::self_ipi(vector);
+    true
 }
 
 /// Installs the upcall as `want` asks (Auto: per-vCPU where advertised).
@@ -59,6 +78,10 @@ pub fn install(cpuid_base: u32, features: u32, want: Upcall) -> Result<Delivery,
     };
     if use_per_vcpu && lapic::enable() {
         NEEDS_EOI.store(true, Ordering::Relaxed);
+        // The APIC now delivers interrupts: one on a vector without a
+        // handler must be EOI'd too, or it blocks its priority class (and
+        // 0xf3 with it, if it is in class 0xf) for good.
+        crate::arch::traps::set_unexpected_eoi(lapic::eoi);
         // Only this: setting HVM_PARAM_CALLBACK_IRQ as well would make Xen
         // inject every event twice (once per mechanism).
         hvm::set_evtchn_upcall_vector(0, UPCALL_VECTOR)?;

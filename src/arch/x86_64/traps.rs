@@ -139,9 +139,26 @@ pub fn set_exception_handler(handler: fn(&TrapFrame)) {
     let _ = EXCEPTION.set(0, handler);
 }
 
+/// The local APIC's end-of-interrupt (none while no APIC is in use):
+/// registered by whoever enables the APIC (the xen layer), so that this
+/// layer can EOI an interrupt nobody handles without calling up.
+// SAFETY: fn() is a fn pointer type.
+static UNEXPECTED_EOI: HandlerTable<fn(), 1> = unsafe { HandlerTable::new() };
+/// The APIC's spurious-interrupt vector (SVR): never EOI'd (SDM vol. 3, 11.9).
+const SPURIOUS_VECTOR: usize = 0xff;
+
 /// Interrupts that arrived on a vector with no handler.
 pub fn unexpected_interrupts() -> u64 {
     UNEXPECTED.load(Ordering::Relaxed)
+}
+
+/// Sets the EOI for interrupts on a vector without a handler (other than
+/// the spurious vector): call it once the local APIC delivers interrupts.
+/// An interrupt left without EOI keeps its in-service bit, which blocks
+/// every vector of its priority class and below (Linux `common_interrupt`
+/// EOIs unhandled vectors for this reason).
+pub fn set_unexpected_eoi(eoi: fn()) {
+    let _ = UNEXPECTED_EOI.set(0, eoi);
 }
 
 #[no_mangle]
@@ -163,6 +180,11 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         None => {
             if UNEXPECTED.fetch_add(1, Ordering::Relaxed) == 0 {
                 log::warn!("interrupt vector {vector}: unexpected (no handler; further ones only counted)");
+            }
+            if vector != SPURIOUS_VECTOR {
+                if let Some(eoi) = UNEXPECTED_EOI.get(0) {
+                    eoi();
+                }
             }
         }
         Some(handler) => handler(),
