@@ -14,7 +14,9 @@
 //! We never send before the peer has bound: Xen drops such a send silently.
 
 mod lead;
+pub mod lifecycle;
 mod peer;
+mod suspend_request;
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -92,8 +94,10 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
         lead::run(&mut peer, cfg.rounds);
         LEADING.store(false, Ordering::Relaxed);
     }
+    suspend_request::watch();
     loop {
         peer.wait_and_track();
+        suspend_request::poll(cfg, &mut peer);
     }
 }
 

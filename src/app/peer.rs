@@ -27,6 +27,25 @@ impl Peer {
         Peer { port, connected: None }
     }
 
+    pub fn port(&self) -> Port {
+        self.port
+    }
+
+    /// Reports the end of the session in progress, if any (the peer left,
+    /// or its binding went with the old domain after a resume).
+    pub fn end_session(&mut self) {
+        if let Some((dom, _)) = self.connected.take() {
+            let (received, answered) = session();
+            log::info!("xenbell: disconnected");
+            log::info!("pingpong: session with domain {dom}: received={received} answered={answered}");
+            // Events can only come from a bound peer, so everything counted
+            // from here on belongs to the next session, even events that
+            // arrive before we notice it.
+            reset_session();
+            publish_state("ready");
+        }
+    }
+
     pub fn connected(&self) -> bool {
         self.connected.is_some()
     }
@@ -51,16 +70,7 @@ impl Peer {
         }
         // A different peer port means the old peer left and a new one bound
         // between two looks: report both.
-        if let Some((dom, _)) = self.connected.take() {
-            let (received, answered) = session();
-            log::info!("xenbell: disconnected");
-            log::info!("pingpong: session with domain {dom}: received={received} answered={answered}");
-            // Events can only come from a bound peer, so everything counted
-            // from here on belongs to the next session, even events that
-            // arrive before we notice it.
-            reset_session();
-            publish_state("ready");
-        }
+        self.end_session();
         if let Some((dom, port)) = now {
             self.connected = Some((dom, port));
             log::info!("xenbell: connected remote={dom} remote_port={port}");

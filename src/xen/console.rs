@@ -69,6 +69,48 @@ pub fn init() -> &'static str {
     what
 }
 
+/// After a resume in a new domain: the ring page (same HVM_PARAM_CONSOLE_PFN)
+/// was zeroed by the restore and the port is a new one, so the producer
+/// restarts from the page and the port is read again (init()). A kept
+/// producer index would be far ahead of out_cons, and xenconsoled ignores a
+/// ring with `prod - cons` above its size (tools/console/daemon/io.c).
+/// Interrupts off: nothing may log before this (no sink to write to).
+pub fn reconnect() -> &'static str {
+    let what = init();
+    if let Some(Backend::Ring(r)) = BACKEND.lock().as_ref() {
+        // In case xenconsoled looked before we were back.
+        let _ = evtchn::send(r.port);
+    }
+    what
+}
+
+/// Waits (bounded by `timeout_ns`, sleeping in SCHEDOP_poll on the console
+/// port) until xenconsoled has read everything we wrote: before a suspend,
+/// whose restore zeroes the ring. True when the ring is empty.
+pub fn drain(timeout_ns: u64) -> bool {
+    let deadline = time::system_time_ns().saturating_add(timeout_ns);
+    loop {
+        let port = match BACKEND.lock().as_ref() {
+            Some(Backend::Ring(r)) => {
+                let out = &r.out;
+                if xen_ring::RingMemory::load_cons(out, Ordering::Acquire)
+                    == xen_ring::RingMemory::load_prod(out, Ordering::Relaxed)
+                {
+                    return true;
+                }
+                r.port
+            }
+            _ => return true,
+        };
+        let now = time::system_time_ns();
+        if now >= deadline {
+            return false;
+        }
+        events::clear_pending(port);
+        let _ = sched::poll(&[port], now + POLL_SLICE_NS.min(deadline - now));
+    }
+}
+
 fn write_ring(r: &mut Ring, mut bytes: &[u8]) {
     let mut waited = 0;
     while !bytes.is_empty() {

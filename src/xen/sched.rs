@@ -23,3 +23,16 @@ pub fn poll(ports: &[Port], deadline_ns: u64) -> Result<(), XenError> {
     let ret = unsafe { hypercall::sched_op(SCHEDOP_poll, &mut arg as *mut _ as u64) };
     XenError::check("SCHEDOP_poll", ret).map(|_| ())
 }
+
+/// SCHEDOP_shutdown(SHUTDOWN_suspend): returns when the domain runs again,
+/// with Xen's (or the toolstack's) answer: 0 = resumed in a new domain, 1 =
+/// the suspend was cancelled (xen/include/public/sched.h, SCHEDOP_shutdown).
+/// The 1 is written into vCPU 0's RAX by the toolstack (xg_resume.c
+/// `modify_returncode`), so call this on vCPU 0 only.
+pub fn suspend() -> Result<u64, XenError> {
+    let mut arg = SchedShutdown { reason: xen_abi::sched::SHUTDOWN_suspend };
+    // SAFETY: arg is a valid sched_shutdown that outlives the call; the
+    // domain's memory (this stack included) is what a restore brings back.
+    let ret = unsafe { hypercall::sched_op(SCHEDOP_shutdown, &mut arg as *mut _ as u64) };
+    XenError::check("SCHEDOP_shutdown(SHUTDOWN_suspend)", ret)
+}
