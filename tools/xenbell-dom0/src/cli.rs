@@ -10,7 +10,7 @@ pub const DOMID_MAX: u32 = 0x7FEF;
 
 /// All usage lines, as printed by `--help`.
 pub const USAGE: &str = "\
-usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json]
+usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json] [--follow]
        xenbell-dom0 serve --domain <name|id> [--port P] [--timeout-ms T]
        xenbell-dom0 flood --domain <name|id> --count M [--port P] [--timeout-ms T]
        xenbell-dom0 status --domain <name|id>
@@ -30,6 +30,8 @@ pub struct PingArgs {
     pub rounds: u32,
     pub timeout: Duration,
     pub json: bool,
+    /// Keep going across save/restore and migration (follow.rs).
+    pub follow: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,7 +65,7 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 1000;
 /// (command, options taking a value, flag options, usage line)
 type Spec = (&'static str, &'static [&'static str], &'static [&'static str]);
 const SPECS: [Spec; 5] = [
-    ("ping", &["--domain", "--port", "--rounds", "--timeout-ms"], &["--json"]),
+    ("ping", &["--domain", "--port", "--rounds", "--timeout-ms"], &["--json", "--follow"]),
     ("serve", &["--domain", "--port", "--timeout-ms"], &[]),
     ("flood", &["--domain", "--count", "--port", "--timeout-ms"], &[]),
     ("status", &["--domain"], &[]),
@@ -196,6 +198,7 @@ fn build(opts: &Options<'_>) -> Result<Command, Failure> {
             rounds: opts.number("--rounds", 1, u64::from(u32::MAX))?.map_or(DEFAULT_ROUNDS, |n| n as u32),
             timeout: opts.timeout()?,
             json: opts.flag("--json"),
+            follow: opts.flag("--follow"),
         }),
         "serve" => Command::Serve(ServeArgs { domain: opts.domain()?, port: opts.port()?, timeout: opts.timeout()? }),
         "flood" => Command::Flood(FloodArgs {

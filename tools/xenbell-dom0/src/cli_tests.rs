@@ -22,16 +22,18 @@ fn ping_defaults_and_all_options() {
             rounds: 1000,
             timeout: Duration::from_millis(1000),
             json: false,
+            follow: false,
         })
     );
     assert_eq!(
-        p("ping --json --domain=7 --port 5 --rounds=3 --timeout-ms 250").unwrap(),
+        p("ping --json --domain=7 --port 5 --rounds=3 --timeout-ms 250 --follow").unwrap(),
         Command::Ping(PingArgs {
             domain: DomainSpec::Id(7),
             port: Some(5),
             rounds: 3,
             timeout: Duration::from_millis(250),
             json: true,
+            follow: true,
         })
     );
 }
@@ -92,7 +94,7 @@ fn structural_errors() {
 fn usage_lines() {
     assert_eq!(
         usage_line("ping"),
-        "usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json]"
+        "usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json] [--follow]"
     );
     assert_eq!(usage_line("status"), "usage: xenbell-dom0 status --domain <name|id>");
     assert_eq!(usage_line("offer"), "usage: xenbell-dom0 offer --remote <domid>");
