@@ -31,7 +31,7 @@ pub fn shutdown(reason: Reason) -> ! {
     let _ = writeln!(crate::console::Unlocked, "{}", xenbell_proto::console::Shutdown { reason: name });
     // The toolstack may destroy the domain at once: let xenconsoled read
     // the line first (bounded).
-    crate::xen::console::drain(CONSOLE_DRAIN_NS);
+    let _ = crate::xen::console::drain(CONSOLE_DRAIN_NS);
     stop(reason)
 }
 

@@ -8,7 +8,10 @@
 
 use alloc::string::String;
 
+use xen_abi::DomId;
+
 use super::keys::{self, publish};
+use super::lifecycle;
 use super::session::Sessions;
 use crate::platform::{self, Reason};
 
@@ -29,18 +32,9 @@ impl Control {
         Control { last: None }
     }
 
-    /// Says which requests we answer. A failed write is a warning.
-    // TODO(lifecycle-suspend merge): feature-suspend=1 is written already,
-    // as agreed; `suspend` works once suspend_requested() calls the
-    // suspend/resume path of src/xen/suspend.rs.
-    pub fn advertise(&self) {
-        for key in FEATURES {
-            publish(key, "1");
-        }
-    }
-
     /// `control/shutdown` may have changed: act on it.
-    pub fn on_request(&mut self, sessions: &mut Sessions) {
+    /// `rewatch` sets our watches again in a new domain (after a resume).
+    pub fn on_request(&mut self, sessions: &mut Sessions, remote: DomId, rewatch: fn()) {
         let Some(value) = keys::read(SHUTDOWN) else { return };
         if value.is_empty() {
             // Our own ack, or nothing asked.
@@ -54,10 +48,13 @@ impl Control {
             "poweroff" | "halt" => shut(sessions, &value, Reason::Poweroff, "poweroff"),
             "reboot" => shut(sessions, &value, Reason::Reboot, "reboot"),
             "suspend" => {
-                log::info!("control: request suspend");
-                if let Err(e) = suspend_requested() {
-                    log::warn!("{SHUTDOWN}: {e}; the request is not acknowledged (the toolstack times out)");
-                }
+                log::info!("control: request suspend: acknowledged");
+                ack();
+                // Done with this request whatever comes: a new domain starts
+                // with an empty key, a cancelled one has our ack in it.
+                self.last = None;
+                let _ = lifecycle::suspend_and_resume(sessions, remote, rewatch);
+                return;
             }
             _ => log::warn!("{SHUTDOWN}: unknown request {}: ignored", keys::shown(&value)),
         }
@@ -78,10 +75,9 @@ fn ack() {
     publish(SHUTDOWN, "");
 }
 
-/// The one place a suspend request goes.
-// TODO(lifecycle-suspend merge): ack(), sessions.leave("suspend"), then the
-// suspend/resume path of src/xen/suspend.rs and the app's re-publish.
-fn suspend_requested() -> Result<(), &'static str> {
-    log::info!("xenbell: suspending");
-    Err("suspend: not built yet (the suspend/resume path comes with the lifecycle-suspend change)")
+/// Says which requests we answer (all three). A failed write is a warning.
+pub fn advertise() {
+    for key in FEATURES {
+        publish(key, "1");
+    }
 }

@@ -23,13 +23,15 @@ const TOKEN_CONTROL: &str = "control-shutdown";
 pub struct Loop {
     pub sessions: Sessions,
     control: Control,
+    /// The domain our port is offered to (a fresh port after a resume).
+    remote: xen_abi::DomId,
     /// When the open session's port is looked at next.
     next_status: u64,
 }
 
 impl Loop {
-    pub fn new(port: xen_abi::Port) -> Loop {
-        Loop { sessions: Sessions::new(port), control: Control::new(), next_status: 0 }
+    pub fn new(port: xen_abi::Port, remote: xen_abi::DomId) -> Loop {
+        Loop { sessions: Sessions::new(port), control: Control::new(), remote, next_status: 0 }
     }
 
     /// Sets the watches (each fires once at once: a request made before we
@@ -37,12 +39,7 @@ impl Loop {
     /// control features. A failure is fatal: we would not hear the peer or
     /// the toolstack.
     pub fn start(&mut self) {
-        for (path, token) in [(keys::PEER_STATE, TOKEN_PEER), (control::SHUTDOWN, TOKEN_CONTROL)] {
-            if let Err(e) = xenstore::watch(path, token) {
-                super::fatal(e);
-            }
-        }
-        self.control.advertise();
+        register_watches();
     }
 
     /// Handles what has come without waiting (the watches' first fires).
@@ -104,7 +101,20 @@ impl Loop {
             self.sessions.on_peer_state();
         }
         if control {
-            self.control.on_request(&mut self.sessions);
+            self.control.on_request(&mut self.sessions, self.remote, register_watches);
         }
     }
+}
+
+/// Sets our watches and advertises the control features: at start, and
+/// again in each new domain after a resume (watches and keys die with the
+/// old one). A failed watch is fatal: we would not hear the peer or the
+/// toolstack.
+fn register_watches() {
+    for (path, token) in [(keys::PEER_STATE, TOKEN_PEER), (control::SHUTDOWN, TOKEN_CONTROL)] {
+        if let Err(e) = xenstore::watch(path, token) {
+            super::fatal(e);
+        }
+    }
+    control::advertise();
 }

@@ -20,6 +20,7 @@ mod control;
 mod idle;
 mod keys;
 mod lead;
+mod lifecycle;
 mod mainloop;
 mod session;
 
@@ -76,7 +77,7 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
     let port = evtchn::alloc_unbound(cfg.remote).unwrap_or_else(|e| fatal(e));
     PORT.call_once(|| port);
     events::bind_handler(port, on_event);
-    let mut main = mainloop::Loop::new(port);
+    let mut main = mainloop::Loop::new(port, cfg.remote);
     // Listening before publishing: a peer that finds the port finds
     // guest-state (so it speaks the handshake) and is heard.
     main.start();

@@ -87,6 +87,24 @@ impl Sessions {
         self.open.is_some()
     }
 
+    /// The port we offer.
+    pub fn port(&self) -> Port {
+        self.port
+    }
+
+    /// We resumed in a new domain (restore, migrate): the old port, its
+    /// peer and every key are gone. The open session, if any, is reported
+    /// as ended; `port` is the one offered from now on.
+    pub fn moved(&mut self, port: Port) {
+        if let Some(o) = self.open.take() {
+            self.report(o, "we moved to a new domain");
+        }
+        self.port = port;
+        self.last = None;
+        self.last_bad = None;
+        self.idle.start();
+    }
+
     /// `peer-state` may have changed: act on it.
     pub fn on_peer_state(&mut self) {
         let Some(raw) = keys::read(keys::PEER_STATE) else { return };

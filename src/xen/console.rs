@@ -169,19 +169,34 @@ fn write_fatal(bytes: &[u8]) {
 
 /// Waits (bounded by `timeout_ns`, in 10 ms slices) until
 /// xenconsoled has read everything in the ring: before the domain ends,
-/// whose ring the toolstack may destroy at once. Safe on any path: it gives
-/// up at once if the console is in use (a crash inside the console), and
-/// counts slices rather than trusting the clock alone.
-pub fn drain(timeout_ns: u64) {
+/// whose ring the toolstack may destroy at once, and before a suspend, whose
+/// restore zeroes it. True when the ring is empty (or there is none). Safe
+/// on any path: it gives up at once if the console is in use (a crash
+/// inside the console), and counts slices rather than trusting the clock
+/// alone. Never on the event path: it waits for xenconsoled.
+pub fn drain(timeout_ns: u64) -> bool {
     const POLL_SLICE_NS: u64 = 10_000_000;
-    let Some(mut guard) = BACKEND.try_lock() else { return };
-    let Some(Backend::Ring(r)) = guard.as_mut() else { return };
+    let Some(mut guard) = BACKEND.try_lock() else { return false };
+    let Some(Backend::Ring(r)) = guard.as_mut() else { return true };
     for _ in 0..timeout_ns / POLL_SLICE_NS {
         super::events::clear_pending(r.port);
         if r.producer.free(&r.out).unwrap_or(0) as usize >= XenconsInterface::OUT_SIZE {
-            return;
+            return true;
         }
         let _ = evtchn::send(r.port);
         let _ = super::sched::poll(&[r.port], super::time::system_time_ns() + POLL_SLICE_NS);
     }
+    false
+}
+
+/// After a resume in a new domain: the ring page (same HVM_PARAM_CONSOLE_PFN)
+/// was zeroed by the restore and the port is a new one: start over with
+/// [`init`] (which re-reads both), and notify in case xenconsoled looked
+/// before we were back.
+pub fn reconnect() -> &'static str {
+    let what = init();
+    if let Some(Backend::Ring(r)) = BACKEND.lock().as_ref() {
+        let _ = evtchn::send(r.port);
+    }
+    what
 }

@@ -40,6 +40,17 @@ pub fn mask_all() {
     }
 }
 
+/// Forgets every handler and restarts the decoder, with every port masked:
+/// for a new domain after a restore or migration, where the old port
+/// numbers mean nothing (only the store and console ports exist, under
+/// numbers Xen chose anew) and Xen's fresh shared_info has every mask bit
+/// clear. Interrupts must be off; the caller binds handlers again.
+pub fn reset() {
+    mask_all();
+    HANDLERS.clear_all();
+    *DECODER.lock() = Decoder::new();
+}
+
 pub fn mask(port: Port) {
     shared::mask()[port.word()].fetch_or(port.bit_mask(), Ordering::SeqCst);
 }

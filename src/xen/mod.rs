@@ -13,6 +13,7 @@ pub mod memory;
 mod ring;
 pub mod sched;
 pub mod shared;
+pub mod suspend;
 pub mod time;
 pub mod upcall;
 pub mod wait;

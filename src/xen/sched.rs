@@ -24,3 +24,14 @@ pub fn poll(ports: &[Port], deadline_ns: u64) -> Result<(), XenError> {
     // SAFETY: arg.ports points to `n` valid ports that outlive the call.
     unsafe { hypercall::call_raw(SCHEDOP_poll, &mut arg) }.map(|_| ())
 }
+
+/// SCHEDOP_shutdown(SHUTDOWN_suspend): returns when the domain runs again,
+/// with Xen's (or the toolstack's) answer: 0 = resumed in a new domain, 1 =
+/// the suspend was cancelled (xen/include/public/sched.h, SCHEDOP_shutdown).
+/// The 1 is written into vCPU 0's RAX by the toolstack (xg_resume.c
+/// `modify_returncode`), so call this on vCPU 0 only.
+pub fn suspend() -> Result<u64, XenError> {
+    let mut arg = SchedShutdown { reason: xen_abi::sched::SHUTDOWN_suspend };
+    // The domain's memory (this stack included) is what a restore brings back.
+    hypercall::call(SCHEDOP_shutdown, &mut arg).map_err(|e| XenError { op: "SCHEDOP_shutdown(SHUTDOWN_suspend)", ..e })
+}

@@ -72,6 +72,19 @@ fn read_record(t: &shared::TimeFields, version: u32) -> VcpuTimeInfo {
     }
 }
 
+/// After a resume in a new domain: Xen system time jumped (forward by the
+/// downtime on the same host, anywhere on another host), so the epoch moves
+/// by the jump and [`now_ns`] goes on from `saved_ns` (the system time read
+/// just before suspending): log timestamps and durations do not count the
+/// time the domain did not exist, and never run backwards. Absolute Xen
+/// time ([`system_time_ns`], for set_timer_op and SCHEDOP_poll) is not
+/// touched. Returns the jump in ns (negative: the clock went back).
+pub fn resume(saved_ns: u64) -> i64 {
+    let jump = system_time_ns().wrapping_sub(saved_ns);
+    EPOCH.fetch_add(jump, Ordering::Relaxed);
+    jump as i64
+}
+
 /// Nanoseconds since boot, or None before the clock is set up.
 pub fn now_ns() -> Option<u64> {
     READY.load(Ordering::Acquire).then(|| system_time_ns().saturating_sub(EPOCH.load(Ordering::Relaxed)))

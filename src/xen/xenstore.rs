@@ -135,6 +135,16 @@ pub fn init() -> bool {
     true
 }
 
+/// After a resume in a new domain: xenstored reset the ring (indices 0,
+/// watches and transactions of the old connection gone: xenstored_domain.c
+/// `domain_conn_reset`) and the store port is new. Connects afresh from the
+/// HVM params, dropping bytes and watch events of the old connection; the
+/// caller registers its watches again. (Minimal, by the lifecycle helper;
+/// the rewritten client provides its own `reconnect()`.)
+pub fn reconnect() -> bool {
+    init()
+}
+
 impl Client {
     fn transact(&mut self, msg: &[u8], req_id: u32, out: &mut Vec<u8>) -> Result<MsgType, XsErrorKind> {
         let deadline = time::system_time_ns() + TIMEOUT_NS;

@@ -46,9 +46,15 @@ _PATH = re.compile(r"\b(crate|super)((?:::[A-Za-z_][A-Za-z0-9_]*)+)")
 _GROUP = re.compile(r"\buse\s+(crate|super)((?:::[A-Za-z_][A-Za-z0-9_]*)*)::\{([^;]*)\};", re.S)
 
 
+_TESTS = re.compile(r"#\[cfg\(test\)\]\s*mod tests\b.*", re.S)
+
+
 def references(text: str, module: str, modules: set[str]) -> set[str]:
-    """Modules named by `text`, the source of `module`."""
+    """Modules named by `text`, the source of `module` (its unit tests, the
+    `#[cfg(test)] mod tests` at the end of a file, left out: a test may use
+    any module)."""
     text = _COMMENT.sub("", text)
+    text = _TESTS.sub("", text)
     found: set[str] = set()
 
     def resolve(root: str, tail: list[str]) -> None:

@@ -31,6 +31,11 @@ class References(unittest.TestCase):
         self.assertEqual(g["xen::evtchn"], {"xen::events"})
         self.assertEqual(g["app"], {"xen", "xen::events"})
 
+    def test_unit_tests_do_not_count(self):
+        files = {"main.rs": "", "b.rs": "", "c.rs": ""}
+        files["a.rs"] = "use crate::b;\n#[cfg(test)]\nmod tests {\n    use crate::c;\n}\n"
+        self.assertEqual(layers.graph(tree(files))["a"], {"b"})
+
     def test_mod_rs_super_is_its_parent(self):
         g = layers.graph(tree({"main.rs": "", "a/mod.rs": "use super::b;", "b.rs": "", "a/c.rs": "use super::d;", "a/d.rs": ""}))
         self.assertEqual(g["a"], {"b"})

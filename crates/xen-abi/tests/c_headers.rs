@@ -68,7 +68,7 @@ fn table() -> Vec<Check> {
         konst!(XENFEAT_highmem_assist), konst!(XENFEAT_gnttab_map_avail_bits),
         konst!(XENFEAT_hvm_callback_vector), konst!(XENFEAT_hvm_safe_pvclock),
         konst!(XEN_HVM_CPUID_APIC_ACCESS_VIRT), konst!(XEN_HVM_CPUID_X2APIC_VIRT),
-        konst!(XEN_HVM_CPUID_UPCALL_VECTOR),
+        konst!(XEN_HVM_CPUID_UPCALL_VECTOR), konst!(XEN_HVM_CPUID_DOMID_PRESENT),
         konst!(XENFEAT_hvm_pirqs), konst!(XENFEAT_dom0),
         konst!(XENFEAT_memory_op_vnode_supported), konst!(XENFEAT_ARM_SMCCC_supported),
         konst!(XENFEAT_linux_rsdp_unrestricted), konst!(XENFEAT_not_direct_mapped),

@@ -167,6 +167,7 @@ mod tests {
             timeout: Duration::from_millis(50),
             json: false,
             legacy: false,
+            follow: false,
         };
         let mut ev = FakeEvtchn::new(Peer::Server { answers: 100 });
         cmd::ping::run(&mut ev, &mut xs, &args, &mut Vec::new(), &mut Progress::off()).unwrap();

@@ -13,7 +13,7 @@ pub const DOMID_MAX: u32 = 0x7FEF;
 
 /// All usage lines, as printed by `--help`.
 pub const USAGE: &str = "\
-usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json] [--legacy]
+usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json] [--legacy] [--follow]
        xenbell-dom0 serve --domain <name|id> [--port P] [--timeout-ms T]
        xenbell-dom0 flood --domain <name|id> --count M [--port P] [--timeout-ms T]
        xenbell-dom0 status --domain <name|id>
@@ -35,6 +35,8 @@ pub struct PingArgs {
     pub json: bool,
     /// Speak no session handshake (as a tool older than it does).
     pub legacy: bool,
+    /// Keep going across save/restore and migration (follow.rs).
+    pub follow: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,7 +70,7 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 1000;
 /// (command, options taking a value, flag options, usage line)
 type Spec = (&'static str, &'static [&'static str], &'static [&'static str]);
 const SPECS: [Spec; 5] = [
-    ("ping", &["--domain", "--port", "--rounds", "--timeout-ms"], &["--json", "--legacy"]),
+    ("ping", &["--domain", "--port", "--rounds", "--timeout-ms"], &["--json", "--legacy", "--follow"]),
     ("serve", &["--domain", "--port", "--timeout-ms"], &[]),
     ("flood", &["--domain", "--count", "--port", "--timeout-ms"], &[]),
     ("status", &["--domain"], &[]),
@@ -205,6 +207,7 @@ fn build(opts: &Options<'_>) -> Result<Command, Failure> {
             timeout: opts.timeout()?,
             json: opts.flag("--json"),
             legacy: opts.flag("--legacy"),
+            follow: opts.flag("--follow"),
         }),
         "serve" => Command::Serve(ServeArgs { domain: opts.domain()?, port: opts.port()?, timeout: opts.timeout()? }),
         "flood" => Command::Flood(FloodArgs {

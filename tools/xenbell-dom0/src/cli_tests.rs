@@ -23,10 +23,11 @@ fn ping_defaults_and_all_options() {
             timeout: Duration::from_millis(1000),
             json: false,
             legacy: false,
+            follow: false,
         })
     );
     assert_eq!(
-        p("ping --json --domain=7 --port 5 --rounds=3 --timeout-ms 250 --legacy").unwrap(),
+        p("ping --json --domain=7 --port 5 --rounds=3 --timeout-ms 250 --legacy --follow").unwrap(),
         Command::Ping(PingArgs {
             domain: DomainSpec::Id(7),
             port: Some(5),
@@ -34,6 +35,7 @@ fn ping_defaults_and_all_options() {
             timeout: Duration::from_millis(250),
             json: true,
             legacy: true,
+            follow: true,
         })
     );
 }
@@ -94,7 +96,7 @@ fn structural_errors() {
 fn usage_lines() {
     assert_eq!(
         usage_line("ping"),
-        "usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json] [--legacy]"
+        "usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json] [--legacy] [--follow]"
     );
     assert_eq!(usage_line("status"), "usage: xenbell-dom0 status --domain <name|id>");
     assert_eq!(usage_line("offer"), "usage: xenbell-dom0 offer --remote <domid>");

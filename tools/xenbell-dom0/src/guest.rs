@@ -211,7 +211,7 @@ fn wait_guest_state<T: Transport>(
 /// 4). A guest that still has one open (its previous peer died without a
 /// goodbye) is told that one is over first (6): every session then starts
 /// with a change of peer-state the guest cannot miss.
-fn open_session<T: Transport>(xs: &mut Xenbus<T>, dom: &Domain) -> Result<(), Failure> {
+pub fn open_session<T: Transport>(xs: &mut Xenbus<T>, dom: &Domain) -> Result<(), Failure> {
     let ms = HANDSHAKE_TIMEOUT.as_millis();
     let state = read_key(xs, dom.id, GUEST_STATE_KEY)?;
     if state.as_deref() == Some(xb::CONNECTED) {

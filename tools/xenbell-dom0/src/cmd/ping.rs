@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use crate::channel::EventChannel;
 use crate::cli::PingArgs;
 use crate::cmd::say;
-use crate::domain::{home, Domain};
+use crate::domain::Domain;
 use crate::failure::{Exit, Failure};
-use crate::guest::{close_session, connect, event_failure, guest_leaving, has_left, leaving_failure};
+use crate::follow::{self, Follower, Pause};
+use crate::guest::{close_session, connect, event_failure, guest_leaving, has_left, leaving_failure, Connection};
 use crate::progress::Progress;
 use crate::stats::Summary;
 use crate::xenbus::{Transport, Xenbus};
@@ -24,19 +25,39 @@ pub fn run<E: EventChannel, T: Transport>(
     out: &mut dyn Write,
     progress: &mut Progress,
 ) -> Result<(), Failure> {
+    run_following(ev, xs, args, out, progress, Follower::sleeper())
+}
+
+/// `run`, with the pause `--follow` takes between looks at xenstore.
+pub fn run_following<'a, E: EventChannel, T: Transport>(
+    ev: &mut E,
+    xs: &mut Xenbus<T>,
+    args: &PingArgs,
+    out: &mut dyn Write,
+    progress: &mut Progress,
+    pause: Pause<'a, E, T>,
+) -> Result<(), Failure> {
     let conn = connect(ev, xs, &args.domain, args.port, args.timeout, args.legacy)?;
+    let mut follow = Follower::new(conn, follow::WINDOW, pause);
     let start = Instant::now();
-    let mut leaving = || guest_leaving(xs, &conn);
-    let (samples, stopped) = rounds(ev, conn.local, args.rounds, args.timeout, progress, &mut leaving);
+    let (samples, stopped) = rounds(ev, xs, args, progress, &mut follow);
     let elapsed = start.elapsed();
     progress.finish();
+    let Connection { dom, port, .. } = &follow.conn;
     let summary = Summary::new(args.rounds, &samples, elapsed);
-    say(out, &if args.json { summary.to_json() } else { summary.to_line(conn.dom.id, conn.port) });
-    close_session(ev, xs, &conn);
+    let report = match (args.json, args.follow) {
+        (true, true) => follow.extend_json(&summary.to_json()),
+        (true, false) => summary.to_json(),
+        (false, true) => summary.to_line(dom.id, *port) + &follow.describe(),
+        (false, false) => summary.to_line(dom.id, *port),
+    };
+    say(out, &report);
+    close_session(ev, xs, &follow.conn);
+    let dom = &follow.conn.dom;
     match stopped {
         None => Ok(()),
-        Some(Stop::Timeout) if has_left(xs, &conn) => Err(leaving_failure(xs, &conn.dom)),
-        Some(Stop::Timeout) => Err(no_answer(xs, &conn.dom, args.timeout)),
+        Some(Stop::Timeout) if has_left(xs, &follow.conn) => Err(leaving_failure(xs, dom)),
+        Some(Stop::Timeout) => Err(no_answer(xs, dom, args.timeout)),
         Some(Stop::Failed(f)) => Err(f),
     }
 }
@@ -49,34 +70,50 @@ enum Stop {
     Failed(Failure),
 }
 
-/// A round went unanswered: say whether the guest is gone (its xenstore home
-/// was removed, as `xl destroy` does) or merely silent.
+/// A round went unanswered: say what xenstore tells about the guest (gone,
+/// suspending, migrating away, shutting down) or that it is merely silent.
 fn no_answer<T: Transport>(xs: &mut Xenbus<T>, dom: &Domain, timeout: Duration) -> Failure {
-    let ms = timeout.as_millis();
-    let message = if matches!(xs.read_opt(&home(dom.id)), Ok(None)) {
-        format!("{}: no answer within {ms} ms: the domain is gone (destroyed?)", dom.describe())
-    } else {
-        format!("domain {}: no answer within {ms} ms: guest gone or not serving?", dom.id)
-    };
-    Failure::new(Exit::Timeout, message)
+    Failure::new(Exit::Timeout, follow::cause(xs, dom).message(dom, timeout.as_millis()))
 }
 
-/// Up to `n` rounds on `local`; the round-trip times in ns, and why it
-/// stopped early, if it did.
-fn rounds<E: EventChannel>(
+/// Up to `args.rounds` rounds; the round-trip times in ns, and why it
+/// stopped early, if it did. With `--follow`, an unanswered round is sent
+/// again once the guest is back (see follow.rs).
+fn rounds<E: EventChannel, T: Transport>(
     ev: &mut E,
-    local: u32,
-    n: u32,
-    timeout: Duration,
+    xs: &mut Xenbus<T>,
+    args: &PingArgs,
     progress: &mut Progress,
-    leaving: &mut dyn FnMut() -> Option<Failure>,
+    follow: &mut Follower<'_, E, T>,
 ) -> (Vec<u64>, Option<Stop>) {
+    let n = args.rounds;
     let mut samples = Vec::with_capacity(n.min(1 << 20) as usize);
-    for done in 0..n {
-        progress.tick("round", u64::from(done), u64::from(n));
-        match round(ev, local, timeout, leaving) {
-            Ok(Some(rtt)) => samples.push(rtt),
+    let mut local = follow.conn.local;
+    while samples.len() < n as usize {
+        progress.tick("round", samples.len() as u64, u64::from(n));
+        let sent = Instant::now();
+        // Without --follow a guest that says it is leaving ends the run at
+        // once (exit 7 naming why); with it, its absence is followed.
+        let answer = {
+            let conn = &follow.conn;
+            let mut leaving = || if args.follow { None } else { guest_leaving(xs, conn) };
+            round(ev, local, args.timeout, &mut leaving)
+        };
+        match answer {
+            Ok(Some(rtt)) => {
+                follow.answered();
+                samples.push(rtt);
+            }
+            Ok(None) if args.follow => match follow.recover(ev, xs, sent, args.timeout) {
+                Ok(l) => local = l,
+                Err(f) => return (samples, Some(Stop::Failed(f))),
+            },
             Ok(None) => return (samples, Some(Stop::Timeout)),
+            Err(f) if args.follow => match follow.recover(ev, xs, sent, args.timeout) {
+                // The binding broke (the old domain died under it): go on with the new one.
+                Ok(l) => local = l,
+                Err(_) => return (samples, Some(Stop::Failed(f))),
+            },
             Err(f) => return (samples, Some(Stop::Failed(f))),
         }
     }
@@ -134,6 +171,7 @@ mod tests {
             timeout: Duration::from_millis(50),
             json,
             legacy: false,
+            follow: false,
         }
     }
 
@@ -168,7 +206,7 @@ mod tests {
             no_answer(&mut xs, &dom, Duration::from_millis(1000)),
             Failure::new(
                 Exit::Timeout,
-                "domain 7 (xenbell): no answer within 1000 ms: the domain is gone (destroyed?)"
+                "domain 7 (xenbell): no answer within 1000 ms: the domain is gone (destroyed, saved or migrated away?)"
             )
         );
     }
