@@ -22,7 +22,7 @@ const VEC_PAGE_FAULT: u64 = 14;
 fn enter(what: &str) {
     if IN_FATAL.swap(true, Ordering::SeqCst) {
         let _ = writeln!(Unlocked, "FATAL: {what} while reporting a fatal error; stopping");
-        crate::platform::crash_now();
+        crate::shutdown::crash_now();
     }
 }
 
@@ -48,7 +48,7 @@ pub fn exception(f: &TrapFrame) -> ! {
     let _ = writeln!(w, "  r9 ={:#018x} r10={:#018x} r11={:#018x} r12={:#018x}", f.r9, f.r10, f.r11, f.r12);
     let _ = writeln!(w, "  r13={:#018x} r14={:#018x} r15={:#018x}", f.r13, f.r14, f.r15);
     backtrace(&mut w, f.rip, f.rbp);
-    crate::platform::crash();
+    crate::shutdown::crash();
 }
 
 fn describe_page_fault(code: u64, cr2: u64) -> &'static str {
@@ -97,5 +97,5 @@ fn panic(info: &PanicInfo) -> ! {
         let _ = writeln!(w, "  at {}:{}:{}", loc.file(), loc.line(), loc.column());
     }
     backtrace(&mut w, 0, cpu::frame_pointer());
-    crate::platform::crash();
+    crate::shutdown::crash();
 }

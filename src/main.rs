@@ -16,8 +16,8 @@ mod console;
 mod fatal;
 mod heap;
 mod logger;
-mod platform;
 mod selftest;
+mod shutdown;
 mod time;
 mod watchdog;
 mod xen;
@@ -41,17 +41,11 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
     arch::init();
     let mut boot = match boot {
         Ok(b) => b,
-        Err(e) => {
-            log::error!("{e}");
-            platform::crash();
-        }
+        Err(e) => shutdown::fail(e),
     };
     let config = match bootinfo::Config::parse(boot.cmdline) {
         Ok(c) => c,
-        Err(e) => {
-            log::error!("{e}");
-            platform::crash();
-        }
+        Err(e) => shutdown::fail(e),
     };
     logger::init(logger::level_filter(config.log));
     log::info!("cmdline: {:?}", boot.cmdline);
@@ -60,10 +54,7 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
     // memory map from Xen rather than from the start info.
     let on_xen = match xen::init(config.upcall, entry_tsc) {
         Ok(on_xen) => on_xen,
-        Err(e) => {
-            log::error!("xen: {e}");
-            platform::crash();
-        }
+        Err(e) => shutdown::fail(format_args!("xen: {e}")),
     };
     // The stall watchdog looks at the main loop on every timer tick.
     if on_xen {
@@ -72,22 +63,14 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
     if boot.memmap().is_empty() {
         match on_xen.then(xen::memory::memory_map) {
             Some(Ok(map)) => boot.set_memmap(map),
-            Some(Err(e)) => {
-                log::error!("memory: {e}");
-                platform::crash();
-            }
-            None => {
-                log::error!("{}", bootinfo::StartInfoError::NoMemmap { version: boot.start_info.version });
-                platform::crash();
-            }
+            Some(Err(e)) => shutdown::fail(format_args!("memory: {e}")),
+            None => shutdown::fail(bootinfo::StartInfoError::NoMemmap { version: boot.start_info.version }),
         }
     }
     boot.log_memory_map();
 
-    let heap = boot.heap_range().unwrap_or_else(|| {
-        log::error!("memory: no free RAM for the heap in the memory map");
-        platform::crash();
-    });
+    let heap =
+        boot.heap_range().unwrap_or_else(|| shutdown::fail("memory: no free RAM for the heap in the memory map"));
     // SAFETY: heap_range() excludes the image, its stacks and page tables, the
     // start-info data and low memory, and lies inside the identity map.
     unsafe { heap::init(heap.start, heap.len()) };
@@ -97,7 +80,7 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
     }
     if !on_xen {
         log::info!("xenbell: not running on Xen (no Xen CPUID leaves): nothing to talk to, powering off");
-        platform::poweroff();
+        shutdown::poweroff();
     }
     let is_dom0 = boot.start_info.flags & xen_abi::start_info::SIF_INITDOMAIN != 0;
     app::run(&config, is_dom0);
@@ -112,8 +95,7 @@ fn heap_check() {
     let (used, free) = heap::usage();
     drop(v);
     if sum != N * (N + 1) / 2 {
-        log::error!("heap check: sum {sum} is wrong");
-        platform::crash();
+        shutdown::fail(format_args!("heap check: sum {sum} is wrong"));
     }
     log::info!("heap: check ok ({N} u64s, sum {sum}); {} KiB used at peak, {} KiB free", used / 1024, free / 1024);
 }

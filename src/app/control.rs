@@ -13,7 +13,7 @@ use xen_abi::DomId;
 use super::keys::{self, publish};
 use super::lifecycle;
 use super::session::Sessions;
-use crate::platform::{self, Reason};
+use crate::shutdown::{self, Reason};
 
 /// Where libxl writes its request.
 pub const SHUTDOWN: &str = "control/shutdown";
@@ -67,7 +67,7 @@ fn shut(sessions: &mut Sessions, value: &str, reason: Reason, leaving: &str) -> 
     log::info!("control: request {value}: acknowledged");
     ack();
     sessions.leave(leaving);
-    platform::shutdown(reason)
+    shutdown::end(reason)
 }
 
 /// Writes "" to the request: libxl's `xl shutdown` returns then.

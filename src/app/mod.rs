@@ -30,7 +30,7 @@ use bootinfo::{Config, Mode};
 use spin::Once;
 use xen_abi::Port;
 
-use crate::platform;
+use crate::shutdown;
 use crate::xen::{events, evtchn, xenstore};
 
 static PORT: Once<Port> = Once::new();
@@ -59,8 +59,7 @@ pub fn received() -> u64 {
 }
 
 fn fatal(what: impl core::fmt::Display) -> ! {
-    log::error!("xenbell: {what}");
-    platform::crash();
+    shutdown::fail(format_args!("xenbell: {what}"))
 }
 
 pub fn run(cfg: &Config, is_dom0: bool) -> ! {
@@ -69,7 +68,7 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
             // Booted directly as a PVH dom0 (quick kernel checks): there is
             // no xenstore and no peer. Not an error; nothing to serve.
             log::info!("xenbell: running as dom0, no xenstore and no peer: nothing to serve (selftest= runs checks here), powering off");
-            platform::poweroff();
+            shutdown::poweroff();
         }
         fatal("no xenstore ring (HVM_PARAM_STORE_PFN is 0): the ping-pong needs a domU started by xl");
     }
@@ -107,8 +106,7 @@ fn check_remote_exists(remote: u16) {
     match crate::xen::memory::domain_exists(remote) {
         Ok(true) => {}
         Ok(false) => {
-            log::error!("cmdline: key 'remote': bad value '{remote}': no domain {remote} exists");
-            platform::crash();
+            shutdown::fail(format_args!("cmdline: key 'remote': bad value '{remote}': no domain {remote} exists"))
         }
         Err(e) => log::warn!("pingpong: domain {remote}: cannot tell whether it exists: {e}"),
     }

@@ -39,6 +39,5 @@ fn fault() -> ! {
     // SAFETY: deliberately faults; the #PF handler reports and never returns.
     // Written in asm so no Rust-level null dereference (UB) is involved.
     unsafe { core::arch::asm!("mov {0}, qword ptr [{1}]", out(reg) v, in(reg) 8u64, options(nostack, readonly)) };
-    log::error!("selftest=fault: read of page 0 returned {v:#x} instead of faulting");
-    crate::platform::crash();
+    crate::shutdown::fail(format_args!("selftest=fault: read of page 0 returned {v:#x} instead of faulting"));
 }

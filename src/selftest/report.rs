@@ -114,8 +114,8 @@ pub fn print(test: &str, check: Option<&str>, outcome: Outcome, detail: Option<&
 /// shutdown for ERROR and FAILURE.
 pub fn end(outcome: Outcome) -> ! {
     if outcome.powers_off() {
-        crate::platform::poweroff()
+        crate::shutdown::poweroff()
     } else {
-        crate::platform::crash()
+        crate::shutdown::crash()
     }
 }

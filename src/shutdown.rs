@@ -1,4 +1,6 @@
-//! How the kernel ends: a clean poweroff or a crash, under Xen or plain QEMU.
+//! How the kernel ends: a clean poweroff, a reboot or a crash, under Xen or
+//! plain QEMU. [`fail`] is the one way to end on an error: the error line,
+//! then a shutdown with reason crash.
 
 use core::fmt::Write;
 
@@ -21,7 +23,7 @@ pub enum Reason {
 }
 
 /// Ends the domain (or the QEMU run) after saying so on the console.
-pub fn shutdown(reason: Reason) -> ! {
+pub fn end(reason: Reason) -> ! {
     let name = match reason {
         Reason::Poweroff => "poweroff",
         Reason::Reboot => "reboot",
@@ -39,11 +41,18 @@ pub fn shutdown(reason: Reason) -> ! {
 const CONSOLE_DRAIN_NS: u64 = 500_000_000;
 
 pub fn poweroff() -> ! {
-    shutdown(Reason::Poweroff)
+    end(Reason::Poweroff)
+}
+
+/// Logs `what` (an error that names its subject first) and crashes: the one
+/// "log an error, then crash" of the kernel.
+pub fn fail(what: impl core::fmt::Display) -> ! {
+    log::error!("{what}");
+    crash()
 }
 
 pub fn crash() -> ! {
-    shutdown(Reason::Crash)
+    end(Reason::Crash)
 }
 
 /// Crash without another word (used when reporting itself failed).
