@@ -4,7 +4,7 @@
 //! Each self test prints one result line per named check and one for
 //! itself, then powers off (SUCCESS, SKIP) or crashes (ERROR, FAILURE).
 
-mod evtchn;
+mod event_channels;
 mod nesting;
 mod report;
 mod stall;
@@ -21,7 +21,7 @@ pub fn run(test: Selftest, on_xen: bool) -> ! {
         Selftest::Nesting => ("nesting", false, nesting::run),
         Selftest::Stall => ("stall", true, stall::run),
         Selftest::Xenstore => ("xenstore", true, xenstore::run),
-        Selftest::Evtchn => ("evtchn", true, evtchn::run),
+        Selftest::Evtchn => ("evtchn", true, event_channels::run),
     };
     if needs_xen && !on_xen {
         report::print(name, None, report::Outcome::Skip, Some(&"needs Xen (not running on Xen)"));

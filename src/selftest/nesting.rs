@@ -26,7 +26,7 @@ fn handler() {
     if depth == 0 {
         // SAFETY: a software interrupt to a vector whose gate and handler
         // are installed; the handler touches only these atomics.
-        unsafe { core::arch::asm!("int 0xf8") };
+        unsafe { core::arch::asm!("int {v}", v = const VECTOR) };
     }
     // The outer delivery gets here once, after the inner one returned.
     if RETURNS.fetch_add(1, Ordering::SeqCst) >= 2 {
@@ -43,7 +43,7 @@ pub fn run(suite: &mut Suite) {
     let canary: u64 = 0x5eed_f00d_cafe_beef;
     let canary = core::hint::black_box(canary);
     // SAFETY: as in the handler.
-    unsafe { core::arch::asm!("int 0xf8") };
+    unsafe { core::arch::asm!("int {v}", v = const VECTOR) };
     suite.check("both_return", || {
         let (entries, returns) = (ENTRIES.load(Ordering::SeqCst), RETURNS.load(Ordering::SeqCst));
         ensure!((entries, returns) == (2, 2), "entries={entries} returns={returns}, want 2 and 2");
