@@ -14,9 +14,6 @@ use xenbell_proto::selftest::ResultLine;
 /// an on-Xen test off Xen, is SKIPped by `selftest::run` before it starts.)
 #[derive(Debug)]
 pub enum Problem {
-    /// The check does not apply here (e.g. it needs the local APIC, and the
-    /// upcall comes by the callback vector).
-    Skip(String),
     /// The check could not run (its set-up or the test itself is broken).
     Error(String),
     /// The property under test does not hold.
@@ -30,11 +27,6 @@ pub type Verdict = Result<(), Problem>;
 /// under test).
 pub fn failure(why: impl fmt::Display) -> Problem {
     Problem::Failure(format!("{why}"))
-}
-
-/// A SKIP with this reason: the check does not apply in this configuration.
-pub fn skip(why: impl fmt::Display) -> Problem {
-    Problem::Skip(format!("{why}"))
 }
 
 /// An ERROR with this reason (for set-up the check needs but does not test).
@@ -69,7 +61,6 @@ impl Suite {
     pub fn check(&mut self, name: &'static str, f: impl FnOnce() -> Verdict) -> bool {
         let (outcome, why) = match f() {
             Ok(()) => (Outcome::Success, None),
-            Err(Problem::Skip(why)) => (Outcome::Skip, Some(why)),
             Err(Problem::Error(why)) => (Outcome::Error, Some(why)),
             Err(Problem::Failure(why)) => (Outcome::Failure, Some(why)),
         };

@@ -60,6 +60,11 @@ fn reraise() {
 /// Sends `vector` to ourselves through the local APIC, if the upcall uses
 /// it (the per-vCPU vector); false (nothing sent) with the callback vector.
 /// For self tests.
+/// Whether the upcall comes through the local APIC (the per-vCPU vector).
+pub fn uses_lapic() -> bool {
+    NEEDS_EOI.load(Ordering::Relaxed)
+}
+
 pub fn self_ipi(vector: u8) -> bool {
     if !NEEDS_EOI.load(Ordering::Relaxed) {
         return false;

@@ -47,7 +47,7 @@ for how in "" "--port $bp"; do
     rc=$?
     echo "foreign-bind: ping B $how: exit $rc: $out"
     [ "$rc" = 6 ] || fail "ping of B ($how) exited $rc, not 6: $out"
-    echo "$out" | grep -q "port $bp of domain $b" || fail "refusal does not name port $bp of domain $b: $out"
+    echo "$out" | grep -q "domain $b (xenbell-foreign) port $bp: cannot bind" || fail "refusal does not name domain $b port $bp first: $out"
     echo "$out" | grep -q "offered to domain $a" || fail "refusal does not say the port is offered to domain $a: $out"
     echo "$out" | grep -q panicked && fail "the tool panicked"
 done
