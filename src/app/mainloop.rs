@@ -103,6 +103,12 @@ impl Loop {
         if control {
             self.control.on_request(&mut self.sessions, self.remote, register_watches);
         }
+        if (peer || control) && !self.sessions.is_open() {
+            // Woken, but no session came of it (the previous peer's 6 after
+            // its 5, a repeat, our own ack): idle again from here, the reads
+            // just made not counted.
+            self.sessions.idle.start();
+        }
     }
 }
 

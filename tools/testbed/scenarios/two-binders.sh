@@ -42,7 +42,7 @@ esac
 grep -q '"rounds_ok":2000,' /tmp/tb-$win.out || fail "the winner did not complete 2000 rounds"
 msg=$(cat /tmp/tb-$lose.err)
 echo "two-binders: ping $win won (exit 0), ping $lose refused (exit 6): $msg"
-echo "$msg" | grep -q "port $p of domain $d" || fail "refusal does not name port $p of domain $d: $msg"
+echo "$msg" | grep -q "domain $d (xenbell) port $p: cannot bind" || fail "refusal does not name domain $d port $p first: $msg"
 echo "$msg" | grep -qi "already bound" || fail "refusal does not say the port is already bound: $msg"
 grep -q panicked /tmp/tb-a.err /tmp/tb-b.err && fail "a tool panicked"
 wait_guest_line xenbell "session with domain 0: received=2000 answered=2000" 10 ||
