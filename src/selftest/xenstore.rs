@@ -5,10 +5,14 @@
 //! the typed ENOENT), a 1900-byte value (bigger than the 1024-byte rings, so
 //! request and reply both wrap around them; xenstored refuses values over
 //! 2048 bytes from a guest with ENOSPC) written and read back exactly,
-//! watch (xenstored fires a watch once when it is set, then on each change),
-//! rm, unwatch. False passes it guards against: a client that returns stale
-//! replies (each value is distinct and compared), a silent watch (each event
-//! is awaited with a timeout that fails the test).
+//! a transaction (two writes committed together, read back), reconnect()
+//! (the client started afresh on the same ring, as after a resume, then
+//! used), watch (xenstored fires a watch once when it is set, then on each
+//! change; watch_event_pending() must turn true for it), rm, unwatch. False
+//! passes it guards against: a client that returns stale replies (each value
+//! is distinct and compared), a silent watch (each event is awaited with a
+//! timeout that fails the test), an aborted transaction (its keys are read
+//! back outside it).
 
 use alloc::format;
 use alloc::string::String;
@@ -60,7 +64,31 @@ pub fn run() -> Result<u32, String> {
     }
     n += 1;
 
+    let tx = xenstore::transaction_start().map_err(e)?;
+    xenstore::tx_write(tx, &format!("{DIR}/tx1"), "one").map_err(e)?;
+    xenstore::tx_write(tx, &format!("{DIR}/tx2"), "two").map_err(e)?;
+    xenstore::transaction_end(tx, true).map_err(e)?;
+    let (one, two) =
+        (xenstore::read(&format!("{DIR}/tx1")).map_err(e)?, xenstore::read(&format!("{DIR}/tx2")).map_err(e)?);
+    if (one.as_str(), two.as_str()) != ("one", "two") {
+        return Err(format!("after the transaction: tx1={one:?} tx2={two:?}"));
+    }
+    n += 1;
+
+    // Nothing is in flight here, so the counters Xen's page holds are at a
+    // message boundary, as after a resume.
+    if !xenstore::reconnect() {
+        return Err("reconnect found no ring".into());
+    }
+    if xenstore::read(&format!("{DIR}/a")).map_err(e)? != "alpha" {
+        return Err("read after reconnect differs".into());
+    }
+    n += 1;
+
     xenstore::watch(DIR, TOKEN).map_err(e)?;
+    if !crate::xen::wait::wait_until(Some(WATCH_TIMEOUT_NS), xenstore::watch_event_pending) {
+        return Err("watch_event_pending() stayed false after the watch was set".into());
+    }
     let first = expect_event("watch registration")?;
     log::info!("selftest: watch fired on registration for {:?}", first.0);
     n += 1;
