@@ -196,61 +196,43 @@ pub struct Half {
     rsp: bool,
 }
 
+impl Half {
+    fn ring<R>(&self, f: impl FnOnce(&ArrayRing<RING>) -> R) -> R {
+        let p = self.page.borrow();
+        f(if self.rsp { &p.rsp } else { &p.req })
+    }
+
+    fn ring_mut<R>(&mut self, f: impl FnOnce(&mut ArrayRing<RING>) -> R) -> R {
+        let mut p = self.page.borrow_mut();
+        f(if self.rsp { &mut p.rsp } else { &mut p.req })
+    }
+}
+
 impl RingMemory for Half {
     const SIZE: u32 = RING as u32;
 
     fn read_byte(&self, index: usize) -> u8 {
-        let p = self.page.borrow();
-        if self.rsp {
-            p.rsp.read_byte(index)
-        } else {
-            p.req.read_byte(index)
-        }
+        self.ring(|r| r.read_byte(index))
     }
 
     fn write_byte(&mut self, index: usize, byte: u8) {
-        let mut p = self.page.borrow_mut();
-        if self.rsp {
-            p.rsp.write_byte(index, byte)
-        } else {
-            p.req.write_byte(index, byte)
-        }
+        self.ring_mut(|r| r.write_byte(index, byte))
     }
 
     fn load_prod(&self, o: Ordering) -> u32 {
-        let p = self.page.borrow();
-        if self.rsp {
-            p.rsp.load_prod(o)
-        } else {
-            p.req.load_prod(o)
-        }
+        self.ring(|r| r.load_prod(o))
     }
 
     fn load_cons(&self, o: Ordering) -> u32 {
-        let p = self.page.borrow();
-        if self.rsp {
-            p.rsp.load_cons(o)
-        } else {
-            p.req.load_cons(o)
-        }
+        self.ring(|r| r.load_cons(o))
     }
 
     fn store_prod(&mut self, v: u32, o: Ordering) {
-        let mut p = self.page.borrow_mut();
-        if self.rsp {
-            p.rsp.store_prod(v, o)
-        } else {
-            p.req.store_prod(v, o)
-        }
+        self.ring_mut(|r| r.store_prod(v, o))
     }
 
     fn store_cons(&mut self, v: u32, o: Ordering) {
-        let mut p = self.page.borrow_mut();
-        if self.rsp {
-            p.rsp.store_cons(v, o)
-        } else {
-            p.req.store_cons(v, o)
-        }
+        self.ring_mut(|r| r.store_cons(v, o))
     }
 }
 
