@@ -32,9 +32,12 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
     let entry_tsc = arch::cpu::rdtsc();
     console::init();
     logger::init(log::LevelFilter::Info);
-    log::info!("xenbell: booting version={VERSION}");
+    log::info!("{}", xenbell_proto::console::Booting { version: VERSION });
     // Before arch::init(): the start info may live in page 0, unmapped there.
     let boot = boot_info::read(start_info_paddr);
+    // A fault from here on is reported (registers, backtrace) and ends the
+    // domain with reason crash.
+    arch::traps::set_exception_handler(|frame| fatal::exception(frame));
     arch::init();
     let mut boot = match boot {
         Ok(b) => b,
@@ -55,7 +58,17 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
 
     // Xen first: its clock timestamps the rest, and a PVH dom0 gets its
     // memory map from Xen rather than from the start info.
-    let on_xen = xen::init(config.upcall, entry_tsc);
+    let on_xen = match xen::init(config.upcall, entry_tsc) {
+        Ok(on_xen) => on_xen,
+        Err(e) => {
+            log::error!("xen: {e}");
+            platform::crash();
+        }
+    };
+    // The stall watchdog looks at the main loop on every timer tick.
+    if on_xen {
+        xen::wait::on_tick(watchdog::tick);
+    }
     if boot.memmap().is_empty() {
         match on_xen.then(xen::memory::memory_map) {
             Some(Ok(map)) => boot.set_memmap(map),

@@ -15,6 +15,8 @@ pub const QEMU_EXIT_FAILURE: u32 = 0x11;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Reason {
     Poweroff,
+    /// The toolstack restarts the domain (xl's `on_reboot`, default restart).
+    Reboot,
     Crash,
 }
 
@@ -22,12 +24,19 @@ pub enum Reason {
 pub fn shutdown(reason: Reason) -> ! {
     let name = match reason {
         Reason::Poweroff => "poweroff",
+        Reason::Reboot => "reboot",
         Reason::Crash => "crash",
     };
     let _ = crate::logger::write_timestamp(&mut crate::console::Unlocked);
-    let _ = writeln!(crate::console::Unlocked, "xenbell: shutdown reason={name}");
+    let _ = writeln!(crate::console::Unlocked, "{}", xenbell_proto::console::Shutdown { reason: name });
+    // The toolstack may destroy the domain at once: let xenconsoled read
+    // the line first (bounded).
+    let _ = crate::xen::console::drain(CONSOLE_DRAIN_NS);
     stop(reason)
 }
+
+/// How long a shutdown waits for xenconsoled to read the last lines.
+const CONSOLE_DRAIN_NS: u64 = 500_000_000;
 
 pub fn poweroff() -> ! {
     shutdown(Reason::Poweroff)
@@ -43,9 +52,13 @@ pub fn crash_now() -> ! {
 }
 
 fn stop(reason: Reason) -> ! {
-    crate::xen::shutdown(reason);
+    crate::xen::shutdown(match reason {
+        Reason::Poweroff => xen_abi::sched::SHUTDOWN_poweroff,
+        Reason::Reboot => xen_abi::sched::SHUTDOWN_reboot,
+        Reason::Crash => xen_abi::sched::SHUTDOWN_crash,
+    });
     let code = match reason {
-        Reason::Poweroff => QEMU_EXIT_SUCCESS,
+        Reason::Poweroff | Reason::Reboot => QEMU_EXIT_SUCCESS,
         Reason::Crash => QEMU_EXIT_FAILURE,
     };
     // SAFETY: isa-debug-exit ends the QEMU process; where the device does not

@@ -5,8 +5,9 @@
 
 use latency::Histogram;
 
-use super::peer::Peer;
-use super::{publish_state, received, PORT};
+use super::keys;
+use super::mainloop::Loop;
+use super::{received, PORT};
 use crate::xen::{evtchn, time, wait};
 
 /// One round's answer must come within this.
@@ -23,16 +24,22 @@ fn ping(timeout_ns: u64) -> Option<u64> {
     let before = received();
     let t0 = time::system_time_ns();
     if let Err(e) = evtchn::send(port) {
-        log::warn!("lead: {e}");
+        log::warn!("lead: port {}: {e}", port.get());
         return None;
     }
-    wait::wait_until(Some(timeout_ns), || received() > before).then(|| time::system_time_ns() - t0)
+    wait::wait_until(Some(timeout_ns), || received() > before)
+        .then(|| xen_abi::shared_info::elapsed_ns(t0, time::system_time_ns()))
 }
 
-pub fn run(peer: &mut Peer, rounds: u32) {
-    log::info!("lead: waiting for a peer to bind our port ({} rounds to lead)", rounds);
+/// Leads `rounds` rounds with the first peer that opens a session (a
+/// handshake peer: `xenbell-dom0 serve` asks for it; a peer without the
+/// handshake sends nothing and is not seen here).
+pub fn run(main: &mut Loop, rounds: u32) {
+    log::info!("lead: waiting for a peer to ask for a session ({} rounds to lead)", rounds);
     loop {
-        while !peer.wait_and_track() {}
+        while !main.sessions.is_open() {
+            main.step();
+        }
         if (0..WARMUP_TRIES).any(|_| ping(WARMUP_TIMEOUT_NS).is_some()) {
             break;
         }
@@ -43,8 +50,8 @@ pub fn run(peer: &mut Peer, rounds: u32) {
         match ping(ROUND_TIMEOUT_NS) {
             Some(rtt) => rtts.record(rtt),
             None => {
-                log::warn!("lead: round {i} unanswered within {} ms", ROUND_TIMEOUT_NS / 1_000_000);
-                if !peer.track() {
+                log::warn!("lead: round {i}: unanswered within {} ms", ROUND_TIMEOUT_NS / 1_000_000);
+                if !main.sessions.check_status() {
                     log::warn!("lead: the peer left after {i} rounds");
                     break;
                 }
@@ -52,9 +59,11 @@ pub fn run(peer: &mut Peer, rounds: u32) {
         }
     }
     let pct = |p| rtts.percentile(p).unwrap_or(0);
-    log::info!("xenbell: done rounds={} ok={} rtt_ns p50={} p99={}", rounds, rtts.count(), pct(50), pct(99));
+    let done =
+        xenbell_proto::console::Done { rounds: rounds.into(), ok: rtts.count(), p50_ns: pct(50), p99_ns: pct(99) };
+    log::info!("{done}");
     if let (Some(min), Some(max)) = (rtts.min(), rtts.max()) {
         log::info!("lead: rtt_ns min={min} max={max}");
     }
-    publish_state("done");
+    keys::publish(keys::STATE, keys::state::DONE);
 }

@@ -1,20 +1,28 @@
 //! The application: xenbell's side of the event-channel ping-pong.
 //!
-//! Protocol (keys relative to our xenstore home /local/domain/<domid>):
+//! Protocol (keys in [`keys`], relative to our xenstore home):
 //! 1. We allocate an unbound port that only `remote` may bind and publish it
-//!    as `data/xenbell/port`, with `data/xenbell/state` = `ready`.
-//! 2. The peer binds it (Xen then raises an event on the peer's side only).
-//!    We learn of it from EVTCHNOP_status (interdomain) and say `connected`.
+//!    as `data/xenbell/port`, with `guest-state` = 2 and `state` = `ready`.
+//! 2. The peer binds it and asks for a session (`peer-state` = 3); we open
+//!    one (`guest-state` = 4, `state` = `connected`). A peer that speaks no
+//!    handshake gets a session from its first event ([`session`]).
 //! 3. serve: every event from the peer is answered with one of ours, from the
 //!    upcall handler. lead: we send `rounds` pings, one at a time, and time
 //!    each round trip with Xen's clock; then `done`, and we serve.
-//! 4. When the peer closes its end, our port goes back to unbound: we say
-//!    `disconnected`, state = `ready`, and wait for the next peer.
+//! 4. The peer says goodbye (`peer-state` = 5/6) or its port goes unbound:
+//!    we say `disconnected`, `state` = `ready`, and wait for the next peer.
 //!
-//! We never send before the peer has bound: Xen drops such a send silently.
+//! [`mainloop`] waits for all of it and dispatches; [`control`] obeys the
+//! toolstack's `control/shutdown`. We never send before the peer has bound:
+//! Xen drops such a send silently.
 
+mod control;
+mod idle;
+mod keys;
 mod lead;
-mod peer;
+mod lifecycle;
+mod mainloop;
+mod session;
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -24,9 +32,6 @@ use xen_abi::Port;
 
 use crate::platform;
 use crate::xen::{events, evtchn, xenstore};
-
-pub const KEY_PORT: &str = "data/xenbell/port";
-pub const KEY_STATE: &str = "data/xenbell/state";
 
 static PORT: Once<Port> = Once::new();
 /// While true the handler only counts (lead mode); otherwise it answers.
@@ -53,13 +58,6 @@ pub fn received() -> u64 {
     RECEIVED.load(Ordering::Relaxed)
 }
 
-fn publish_state(state: &str) {
-    crate::watchdog::progress(crate::watchdog::Phase::Xenstore);
-    if let Err(e) = xenstore::write(KEY_STATE, state) {
-        log::warn!("pingpong: {e}");
-    }
-}
-
 fn fatal(what: impl core::fmt::Display) -> ! {
     log::error!("xenbell: {what}");
     platform::crash();
@@ -78,22 +76,28 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
     check_remote_exists(cfg.remote);
     let port = evtchn::alloc_unbound(cfg.remote).unwrap_or_else(|e| fatal(e));
     PORT.call_once(|| port);
-    xenstore::write(KEY_PORT, &alloc::format!("{}", port.get())).unwrap_or_else(|e| fatal(e));
-    publish_state("ready");
     events::bind_handler(port, on_event);
-    log::info!("xenbell: ready port={} remote={}", port.get(), cfg.remote);
+    let mut main = mainloop::Loop::new(port, cfg.remote);
+    // Listening before publishing: a peer that finds the port finds
+    // guest-state (so it speaks the handshake) and is heard.
+    main.start();
+    xenstore::write(keys::GUEST_STATE, keys::INIT_WAIT).unwrap_or_else(|e| fatal(e));
+    xenstore::write(keys::PORT, &alloc::format!("{}", port.get())).unwrap_or_else(|e| fatal(e));
+    keys::publish(keys::STATE, keys::state::READY);
+    log::info!("{}", xenbell_proto::console::Ready { port: port.get(), remote: cfg.remote });
     if let Some(ns) = crate::time::now_ns() {
         log::info!("boot: kernel entry to ready in {} us", ns / 1000);
     }
+    main.settle();
+    main.sessions.idle.start();
 
-    let mut peer = peer::Peer::new(port);
     if cfg.mode == Mode::Lead {
         LEADING.store(true, Ordering::Relaxed);
-        lead::run(&mut peer, cfg.rounds);
+        lead::run(&mut main, cfg.rounds);
         LEADING.store(false, Ordering::Relaxed);
     }
     loop {
-        peer.wait_and_track();
+        main.step();
     }
 }
 
@@ -103,15 +107,16 @@ fn check_remote_exists(remote: u16) {
     match crate::xen::memory::domain_exists(remote) {
         Ok(true) => {}
         Ok(false) => {
-            log::error!("cmdline: bad value '{remote}' for key 'remote': no domain {remote} exists");
+            log::error!("cmdline: key 'remote': bad value '{remote}': no domain {remote} exists");
             platform::crash();
         }
-        Err(e) => log::warn!("pingpong: cannot tell whether domain {remote} exists: {e}"),
+        Err(e) => log::warn!("pingpong: domain {remote}: cannot tell whether it exists: {e}"),
     }
 }
 
-/// Counters of the current session, reset when a peer leaves: events can
-/// only come from a bound peer, so whatever arrives next is the next session's.
+/// Counters of the current session, reset when a session closes (and when
+/// a handshake session opens): events can only come from a bound peer, so
+/// whatever arrives next is the next session's.
 pub fn reset_session() {
     RECEIVED.store(0, Ordering::Relaxed);
     ANSWERED.store(0, Ordering::Relaxed);

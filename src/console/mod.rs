@@ -7,15 +7,25 @@
 //! (panic, exception) use [`write_unlocked`], which never waits.
 
 pub mod debugcon;
+mod line;
 pub mod serial;
 
-use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+pub use line::LineBuf;
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use handler_table::HandlerTable;
 use spin::Mutex;
 
 static LOCK: Mutex<()> = Mutex::new(());
 
-/// A Xen console writer: `fn(bytes)`, stored as an address (0 = none).
-static XEN_SINK: AtomicUsize = AtomicUsize::new(0);
+/// The Xen console's writers, registered from the Xen layer above: slot
+/// [`SINK`] for ordinary lines, slot [`FATAL_SINK`] for the fatal paths
+/// (which must not wait for any lock).
+// SAFETY: fn(&[u8]) is a fn pointer type.
+static XEN_SINKS: HandlerTable<fn(&[u8]), 2> = unsafe { HandlerTable::new() };
+const SINK: usize = 0;
+const FATAL_SINK: usize = 1;
 /// Off when the Xen sink already reaches Xen's own console (console_io).
 static DEBUGCON: AtomicBool = AtomicBool::new(true);
 
@@ -25,37 +35,38 @@ pub fn init() {
 }
 
 /// Adds a Xen console (called by the xen layer once its console is ready).
+/// `sink` never waits for the backend; `fatal_sink` does not even wait for
+/// a lock (the fatal paths may have interrupted its holder).
 /// `replaces_debugcon`: the sink writes to Xen's console itself (console_io
 /// as dom0), so port 0xe9 would print every line twice there.
-pub fn set_xen_sink(sink: fn(&[u8]), replaces_debugcon: bool) {
-    XEN_SINK.store(sink as usize, Ordering::Release);
+pub fn set_xen_sink(sink: fn(&[u8]), fatal_sink: fn(&[u8]), replaces_debugcon: bool) {
+    let _ = XEN_SINKS.set(FATAL_SINK, fatal_sink);
+    let _ = XEN_SINKS.set(SINK, sink);
     DEBUGCON.store(!replaces_debugcon, Ordering::Relaxed);
-}
-
-fn xen_sink() -> Option<fn(&[u8])> {
-    match XEN_SINK.load(Ordering::Acquire) {
-        0 => None,
-        // SAFETY: only set_xen_sink stores non-zero values: addresses of `fn(&[u8])`.
-        addr => Some(unsafe { core::mem::transmute::<usize, fn(&[u8])>(addr) }),
-    }
 }
 
 /// Writes to every sink. `\n` becomes `\r\n` on the serial port only.
 pub fn write(bytes: &[u8]) {
     crate::arch::without_interrupts(|| {
         let _guard = LOCK.lock();
-        write_unlocked(bytes);
+        write_sinks(bytes, SINK);
     });
 }
 
-/// As [`write`] without taking the lock: for panic and fault reports only,
-/// where the interrupted code may hold it. Output may interleave.
+/// As [`write`] without taking the lock, and with the Xen sink's lock-free
+/// variant: for panic and fault reports only, where the interrupted code may
+/// hold a lock. Never waits. Output may interleave.
 pub fn write_unlocked(bytes: &[u8]) {
+    write_sinks(bytes, FATAL_SINK);
+}
+
+/// Serial, port 0xe9 (unless the Xen sink replaces it), then Xen sink `xen`.
+fn write_sinks(bytes: &[u8], xen: usize) {
     serial::write(bytes);
     if DEBUGCON.load(Ordering::Relaxed) {
         debugcon::write(bytes);
     }
-    if let Some(sink) = xen_sink() {
+    if let Some(sink) = XEN_SINKS.get(xen) {
         sink(bytes);
     }
 }

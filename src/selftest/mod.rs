@@ -1,37 +1,35 @@
 //! `selftest=` on the command line: deliberate failures that prove the fatal
-//! paths, interrupt nesting, and (on Xen) the event-channel and xenstore
-//! self tests.
+//! paths (`fault`, `panic`), and self tests that report like XTF
+//! (report.rs): `nesting`, and on Xen `evtchn`, `xenstore` and `stall`.
+//! Each self test prints one result line per named check and one for
+//! itself, then powers off (SUCCESS, SKIP) or crashes (ERROR, FAILURE).
 
 mod evtchn;
 mod nesting;
+mod report;
 mod stall;
 mod xenstore;
 
 use bootinfo::Selftest;
+use report::Suite;
 
-pub fn run(test: Selftest, on_xen: bool) {
+pub fn run(test: Selftest, on_xen: bool) -> ! {
     log::info!("selftest: {test:?}");
-    match test {
+    let (name, needs_xen, checks): (_, _, fn(&mut Suite)) = match test {
         Selftest::Fault => fault(),
         Selftest::Panic => panic!("selftest=panic: deliberate panic"),
-        Selftest::Nesting => report("nesting", nesting::run()),
-        Selftest::Stall => report("stall", on_xen_only("stall", on_xen, stall::run)),
-        Selftest::Xenstore => report("xenstore", on_xen_only("xenstore", on_xen, xenstore::run)),
-        Selftest::Evtchn => report("evtchn", on_xen_only("evtchn", on_xen, evtchn::run)),
+        Selftest::Nesting => ("nesting", false, nesting::run),
+        Selftest::Stall => ("stall", true, stall::run),
+        Selftest::Xenstore => ("xenstore", true, xenstore::run),
+        Selftest::Evtchn => ("evtchn", true, evtchn::run),
+    };
+    if needs_xen && !on_xen {
+        report::print(name, None, report::Outcome::Skip, Some(&"needs Xen (not running on Xen)"));
+        report::end(report::Outcome::Skip);
     }
-}
-
-/// Runs a self test that talks to Xen; off Xen, says so and crashes.
-fn on_xen_only(
-    name: &str,
-    on_xen: bool,
-    test: fn() -> Result<u32, alloc::string::String>,
-) -> Result<u32, alloc::string::String> {
-    if !on_xen {
-        log::error!("selftest={name} needs Xen");
-        crate::platform::crash();
-    }
-    test()
+    let mut suite = Suite::new(name);
+    checks(&mut suite);
+    report::end(suite.finish())
 }
 
 /// Reads from page 0, which paging.rs unmapped: a #PF with cr2 = 8.
@@ -43,18 +41,4 @@ fn fault() -> ! {
     unsafe { core::arch::asm!("mov {0}, qword ptr [{1}]", out(reg) v, in(reg) 8u64, options(nostack, readonly)) };
     log::error!("selftest=fault: read of page 0 returned {v:#x} instead of faulting");
     crate::platform::crash();
-}
-
-/// The one result line, then the matching shutdown.
-fn report(name: &str, result: Result<u32, alloc::string::String>) -> ! {
-    match result {
-        Ok(checks) => {
-            log::info!("RESULT: SUCCESS selftest={name} checks={checks}");
-            crate::platform::poweroff();
-        }
-        Err(why) => {
-            log::error!("RESULT: FAILURE selftest={name}: {why}");
-            crate::platform::crash();
-        }
-    }
 }

@@ -12,6 +12,7 @@
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
+use super::report::{self, ensure, Outcome, Suite};
 use crate::arch::traps::register_interrupt;
 
 /// A vector nothing else uses.
@@ -29,26 +30,32 @@ fn handler() {
     }
     // The outer delivery gets here once, after the inner one returned.
     if RETURNS.fetch_add(1, Ordering::SeqCst) >= 2 {
-        log::error!(
-            "RESULT: FAILURE selftest=nesting: the handler's tail ran more than twice: a return address was lost"
-        );
-        crate::platform::crash();
+        // Looping back here again and again: report now, from the handler.
+        let why = "the handler's tail ran more than twice: a return address was lost";
+        report::print("nesting", Some("both_return"), Outcome::Failure, Some(&why));
+        report::print("nesting", None, Outcome::Failure, Some(&"stopped in the interrupt handler"));
+        report::end(Outcome::Failure);
     }
 }
 
-pub fn run() -> Result<u32, alloc::string::String> {
+pub fn run(suite: &mut Suite) {
     register_interrupt(VECTOR, handler);
     let canary: u64 = 0x5eed_f00d_cafe_beef;
     let canary = core::hint::black_box(canary);
     // SAFETY: as in the handler.
     unsafe { core::arch::asm!("int 0xf8") };
-    let (entries, returns) = (ENTRIES.load(Ordering::SeqCst), RETURNS.load(Ordering::SeqCst));
-    if (entries, returns) != (2, 2) {
-        return Err(alloc::format!("entries={entries} returns={returns}, want 2 and 2"));
-    }
-    if core::hint::black_box(canary) != 0x5eed_f00d_cafe_beef {
-        return Err(alloc::format!("a local changed across the interrupts: {canary:#x}"));
-    }
-    log::info!("selftest: vector {VECTOR:#x} delivered twice, nested: both returned (interrupts re-delivered at a stub's entry so far: {})", crate::arch::traps::redelivered());
-    Ok(3)
+    suite.check("both_return", || {
+        let (entries, returns) = (ENTRIES.load(Ordering::SeqCst), RETURNS.load(Ordering::SeqCst));
+        ensure!((entries, returns) == (2, 2), "entries={entries} returns={returns}, want 2 and 2");
+        Ok(())
+    });
+    suite.check("locals_kept", || {
+        let canary = core::hint::black_box(canary);
+        ensure!(canary == 0x5eed_f00d_cafe_beef, "a local changed across the interrupts: {canary:#x}");
+        Ok(())
+    });
+    log::info!(
+        "selftest: vector {VECTOR:#x} delivered twice, nested (interrupts re-delivered at a stub's entry so far: {})",
+        crate::arch::traps::redelivered()
+    );
 }

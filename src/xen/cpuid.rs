@@ -34,3 +34,19 @@ pub fn detect() -> Option<XenLeaves> {
     }
     Some(XenLeaves { base, major: version >> 16, minor: version & 0xffff, hypercall_msr: msr })
 }
+
+/// Which domain we are, as far as CPUID tells: (incarnation, domid).
+///
+/// - incarnation: leaf base+3 subleaf 0, EDX; Xen adds one on every restore
+///   or incoming migration (xen/arch/x86/traps.c, `cpuid_hypervisor_leaves`).
+/// - domid: leaf base+4 ECX when EAX has `XEN_HVM_CPUID_DOMID_PRESENT`
+///   (xen/include/public/arch-x86/cpuid.h); None on a Xen that does not say.
+///
+/// None when not on Xen.
+pub fn identity() -> Option<(u32, Option<u16>)> {
+    let base = detect()?.base;
+    let incarnation = crate::arch::cpu::cpuid(base + 3).3;
+    let (eax, _, ecx, _) = crate::arch::cpu::cpuid(base + 4);
+    let domid = (eax & xen_abi::cpuid::XEN_HVM_CPUID_DOMID_PRESENT != 0).then_some(ecx as u16);
+    Some((incarnation, domid))
+}

@@ -1,36 +1,16 @@
 //! EVTCHNOP_*: the event-channel operations, typed. Each is one hypercall;
 //! failures are `XenError`s naming the operation ("EVTCHNOP_send: EINVAL").
 
+pub use xen_abi::evtchn::PortState;
 use xen_abi::evtchn::*;
+use xen_abi::ops;
 use xen_abi::xen::{DomId, DOMID_SELF};
 pub use xen_abi::Port;
 
 use super::{hypercall, XenError};
 
-/// The state of a port, from EVTCHNOP_status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Closed,
-    /// Waiting for `remote` to bind.
-    Unbound {
-        remote: DomId,
-    },
-    /// Connected to `port` of `dom`.
-    Interdomain {
-        dom: DomId,
-        port: u32,
-    },
-    Pirq(u32),
-    Virq(u32),
-    Ipi,
-    Unknown(u32),
-}
-
-fn op<T>(cmd: u32, name: &'static str, arg: &mut T) -> Result<(), XenError> {
-    // SAFETY: every caller passes the structure that `cmd` expects (the
-    // pairing is by construction in the functions below); it outlives the call.
-    let ret = unsafe { hypercall::event_channel_op(cmd, arg as *mut T as u64) };
-    XenError::check(name, ret).map(|_| ())
+fn op<O: ops::SafeOp>(cmd: O, arg: &mut O::Arg) -> Result<(), XenError> {
+    hypercall::call(cmd, arg).map(|_| ())
 }
 
 /// Xen handed us a port number: check it is one we can use.
@@ -41,7 +21,7 @@ fn port(name: &'static str, raw: u32) -> Result<Port, XenError> {
 /// A new port in state unbound that only `remote` may bind.
 pub fn alloc_unbound(remote: DomId) -> Result<Port, XenError> {
     let mut a = EvtchnAllocUnbound { dom: DOMID_SELF, remote_dom: remote, port: 0 };
-    op(EVTCHNOP_alloc_unbound, "EVTCHNOP_alloc_unbound", &mut a)?;
+    op(ops::EVTCHNOP_alloc_unbound, &mut a)?;
     port("EVTCHNOP_alloc_unbound", a.port)
 }
 
@@ -49,38 +29,38 @@ pub fn alloc_unbound(remote: DomId) -> Result<Port, XenError> {
 /// local port pending at once (event_channel.c does so on every bind).
 pub fn bind_interdomain(remote: DomId, remote_port: u32) -> Result<Port, XenError> {
     let mut a = EvtchnBindInterdomain { remote_dom: remote, remote_port, local_port: 0 };
-    op(EVTCHNOP_bind_interdomain, "EVTCHNOP_bind_interdomain", &mut a)?;
+    op(ops::EVTCHNOP_bind_interdomain, &mut a)?;
     port("EVTCHNOP_bind_interdomain", a.local_port)
 }
 
 pub fn bind_virq(virq: u32, vcpu: u32) -> Result<Port, XenError> {
     let mut a = EvtchnBindVirq { virq, vcpu, port: 0 };
-    op(EVTCHNOP_bind_virq, "EVTCHNOP_bind_virq", &mut a)?;
+    op(ops::EVTCHNOP_bind_virq, &mut a)?;
     port("EVTCHNOP_bind_virq", a.port)
 }
 
 pub fn bind_ipi(vcpu: u32) -> Result<Port, XenError> {
     let mut a = EvtchnBindIpi { vcpu, port: 0 };
-    op(EVTCHNOP_bind_ipi, "EVTCHNOP_bind_ipi", &mut a)?;
+    op(ops::EVTCHNOP_bind_ipi, &mut a)?;
     port("EVTCHNOP_bind_ipi", a.port)
 }
 
 pub fn bind_vcpu(p: Port, vcpu: u32) -> Result<(), XenError> {
-    op(EVTCHNOP_bind_vcpu, "EVTCHNOP_bind_vcpu", &mut EvtchnBindVcpu { port: p.get(), vcpu })
+    op(ops::EVTCHNOP_bind_vcpu, &mut EvtchnBindVcpu { port: p.get(), vcpu })
 }
 
 pub fn close(p: Port) -> Result<(), XenError> {
-    op(EVTCHNOP_close, "EVTCHNOP_close", &mut EvtchnClose { port: p.get() })
+    op(ops::EVTCHNOP_close, &mut EvtchnClose { port: p.get() })
 }
 
 /// Notifies the other end. Dropped silently by Xen if nobody is bound yet.
 pub fn send(p: Port) -> Result<(), XenError> {
-    op(EVTCHNOP_send, "EVTCHNOP_send", &mut EvtchnSend { port: p.get() })
+    op(ops::EVTCHNOP_send, &mut EvtchnSend { port: p.get() })
 }
 
 /// EVTCHNOP_unmask: clears the mask bit and has Xen re-deliver a pending event.
 pub fn unmask(p: Port) -> Result<(), XenError> {
-    op(EVTCHNOP_unmask, "EVTCHNOP_unmask", &mut EvtchnUnmask { port: p.get() })
+    op(ops::EVTCHNOP_unmask, &mut EvtchnUnmask { port: p.get() })
 }
 
 /// Closes every port of `dom` (DOMID_SELF: ours). Nothing calls it yet: it
@@ -88,55 +68,12 @@ pub fn unmask(p: Port) -> Result<(), XenError> {
 /// a kernel that re-initialises its channels (e.g. after kexec).
 #[allow(dead_code)]
 pub fn reset(dom: DomId) -> Result<(), XenError> {
-    op(EVTCHNOP_reset, "EVTCHNOP_reset", &mut EvtchnReset { dom })
+    op(ops::EVTCHNOP_reset, &mut EvtchnReset { dom })
 }
 
-#[allow(non_upper_case_globals)] // EVTCHNSTAT_* keep their C names
-pub fn status(p: Port) -> Result<Status, XenError> {
-    let mut s = EvtchnStatus { dom: DOMID_SELF, port: p.get(), status: 0, vcpu: 0, u: [0; 2] };
-    op(EVTCHNOP_status, "EVTCHNOP_status", &mut s)?;
-    Ok(match s.status {
-        EVTCHNSTAT_closed => Status::Closed,
-        EVTCHNSTAT_unbound => Status::Unbound { remote: s.unbound_dom() },
-        EVTCHNSTAT_interdomain => Status::Interdomain { dom: s.interdomain_dom(), port: s.interdomain_port() },
-        EVTCHNSTAT_pirq => Status::Pirq(s.pirq()),
-        EVTCHNSTAT_virq => Status::Virq(s.virq()),
-        EVTCHNSTAT_ipi => Status::Ipi,
-        other => Status::Unknown(other),
-    })
-}
-
-/// A port we own: its handler is unbound, it is masked and closed on drop.
-pub struct Channel {
-    port: Port,
-}
-
-impl Channel {
-    /// Takes ownership of `port` and routes its events to `handler`
-    /// (which runs in the upcall, interrupts off: keep it short).
-    pub fn new(port: Port, handler: super::events::Handler) -> Channel {
-        super::events::bind_handler(port, handler);
-        Channel { port }
-    }
-
-    pub fn port(&self) -> Port {
-        self.port
-    }
-
-    pub fn notify(&self) -> Result<(), XenError> {
-        send(self.port)
-    }
-
-    pub fn status(&self) -> Result<Status, XenError> {
-        status(self.port)
-    }
-}
-
-impl Drop for Channel {
-    fn drop(&mut self) {
-        super::events::unbind_handler(self.port);
-        if let Err(e) = close(self.port) {
-            log::warn!("evtchn: closing port {}: {e}", self.port.get());
-        }
-    }
+/// What Xen says our port `p` is (EVTCHNOP_status).
+pub fn status(p: Port) -> Result<PortState, XenError> {
+    let mut s = EvtchnStatus::query(DOMID_SELF, p.get());
+    op(ops::EVTCHNOP_status, &mut s)?;
+    Ok(s.state())
 }

@@ -1,9 +1,11 @@
 //! The one way into Xen: `call hypercall_page + nr * 32`.
 //!
 //! Three layers (as XTF does it): [`raw`] has one `asm!` primitive per arity
-//! with the register convention; the functions below are the hypercalls by
-//! their Xen names, taking the raw command and argument pointer; typed helpers
-//! with `XenError` live with each subsystem (sched.rs, events, ...).
+//! with the register convention; [`call`], [`call_raw`] and [`vcpu`] take a
+//! command of `xen_abi::ops`, which carries its hypercall, its argument type
+//! and its name, so a command cannot be given the wrong structure and every
+//! failure names its command; typed helpers that return what the caller wants
+//! live with each subsystem (sched.rs, evtchn.rs, ...).
 //!
 //! The page is filled with `ret` (0xc3) before we hand it to Xen, so a call
 //! into a page Xen did not fill returns instead of running zeroes; install()
@@ -12,6 +14,7 @@
 use core::cell::UnsafeCell;
 
 use xen_abi::hypercall as nr;
+use xen_abi::ops::{Op, SafeOp, SafeVcpuOp, VcpuOp};
 
 use super::XenError;
 
@@ -70,7 +73,7 @@ pub mod raw {
             asm!("call {stub}", stub = in(reg) stub,
                  inlateout("rdi") a1 => _, inlateout("rsi") a2 => _,
                  lateout("rax") ret, lateout("rdx") _, lateout("r10") _, lateout("r8") _,
-                 lateout("rcx") _, lateout("r11") _, options(nostack))
+                 lateout("rcx") _, lateout("r11") _)
         };
         ret
     }
@@ -85,42 +88,57 @@ pub mod raw {
             asm!("call {stub}", stub = in(reg) stub,
                  inlateout("rdi") a1 => _, inlateout("rsi") a2 => _, inlateout("rdx") a3 => _,
                  lateout("rax") ret, lateout("r10") _, lateout("r8") _,
-                 lateout("rcx") _, lateout("r11") _, options(nostack))
+                 lateout("rcx") _, lateout("r11") _)
         };
         ret
     }
 }
 
-macro_rules! hypercall2 {
-    ($(#[$doc:meta])* $name:ident, $nr:expr) => {
-        $(#[$doc])*
-        /// # Safety
-        /// `arg` must point to the structure `cmd` expects, valid for the call.
-        pub unsafe fn $name(cmd: u32, arg: u64) -> i64 {
-            // SAFETY: forwarded from the caller.
-            unsafe { raw::call2($nr, cmd as u64, arg) }
-        }
-    };
+/// The argument pointer of a command: its structure, or 0 when it takes none.
+fn arg_ptr<T>(arg: &mut T) -> u64 {
+    if core::mem::size_of::<T>() == 0 {
+        0
+    } else {
+        arg as *mut T as u64
+    }
 }
 
-hypercall2!(/// `HYPERVISOR_sched_op`
-    sched_op, nr::HYPERVISOR_sched_op);
-hypercall2!(/// `HYPERVISOR_event_channel_op`
-    event_channel_op, nr::HYPERVISOR_event_channel_op);
-hypercall2!(/// `HYPERVISOR_hvm_op`
-    hvm_op, nr::HYPERVISOR_hvm_op);
-hypercall2!(/// `HYPERVISOR_memory_op`
-    memory_op, nr::HYPERVISOR_memory_op);
-hypercall2!(/// `HYPERVISOR_xen_version`
-    xen_version, nr::HYPERVISOR_xen_version);
+/// `HYPERVISOR_<x>(cmd, arg)` for a command whose argument holds no guest
+/// address: safe. Returns Xen's non-negative result, or the command's name
+/// with the errno.
+pub fn call<O: SafeOp>(op: O, arg: &mut O::Arg) -> Result<u64, XenError> {
+    // SAFETY: SafeOp: `arg` is the structure O's command expects and holds no
+    // guest address, so Xen touches only `arg`, valid and exclusive here.
+    unsafe { call_raw(op, arg) }
+}
 
-/// `HYPERVISOR_vcpu_op(cmd, vcpu, arg)`.
+/// As [`call`], for any command.
 ///
 /// # Safety
-/// `arg` must point to the structure `cmd` expects, valid for the call.
-pub unsafe fn vcpu_op(cmd: u32, vcpu: u32, arg: u64) -> i64 {
-    // SAFETY: forwarded from the caller.
-    unsafe { raw::call3(nr::HYPERVISOR_vcpu_op, cmd as u64, vcpu as u64, arg) }
+/// Every guest address or frame inside `arg` must be valid for what Xen does
+/// with it under this command (reads, writes, or maps a page there).
+pub unsafe fn call_raw<O: Op>(_: O, arg: &mut O::Arg) -> Result<u64, XenError> {
+    // SAFETY: O's Arg is the structure its command expects (Op's contract);
+    // the addresses inside are the caller's promise.
+    let ret = unsafe { raw::call2(O::HYPERCALL, O::CMD as u64, arg_ptr(arg)) };
+    XenError::check(O::NAME, ret)
+}
+
+/// `HYPERVISOR_vcpu_op(cmd, vcpu, arg)` for a command whose argument holds
+/// no guest address: safe.
+pub fn vcpu<O: SafeVcpuOp>(op: O, vcpu: u32, arg: &mut O::Arg) -> Result<u64, XenError> {
+    // SAFETY: SafeVcpuOp: Xen touches only `arg`, valid and exclusive here.
+    unsafe { vcpu_raw(op, vcpu, arg) }
+}
+
+/// As [`vcpu`], for any vCPU command.
+///
+/// # Safety
+/// As [`call_raw`].
+pub unsafe fn vcpu_raw<O: VcpuOp>(_: O, vcpu: u32, arg: &mut O::Arg) -> Result<u64, XenError> {
+    // SAFETY: as in call_raw.
+    let ret = unsafe { raw::call3(nr::HYPERVISOR_vcpu_op, O::CMD as u64, vcpu as u64, arg_ptr(arg)) };
+    XenError::check(O::NAME, ret)
 }
 
 /// `HYPERVISOR_console_io(cmd, count, buffer)`.
@@ -142,12 +160,9 @@ pub fn set_timer_op(deadline_ns: u64) -> Result<(), XenError> {
 
 /// (XENVER_version, XENVER_get_features submap 0).
 pub fn xen_version_features() -> Result<(u32, u32), XenError> {
-    use xen_abi::xen::{XENVER_get_features, XENVER_version, XenFeatureInfo};
-    // SAFETY: XENVER_version takes no argument.
-    let v = XenError::check("XENVER_version", unsafe { xen_version(XENVER_version, 0) })?;
-    let mut fi = XenFeatureInfo { submap_idx: 0, submap: 0 };
-    // SAFETY: fi is a valid xen_feature_info for the call.
-    let ret = unsafe { xen_version(XENVER_get_features, &mut fi as *mut _ as u64) };
-    XenError::check("XENVER_get_features", ret)?;
+    use xen_abi::ops::{XENVER_get_features, XENVER_version};
+    let v = call(XENVER_version, &mut ())?;
+    let mut fi = xen_abi::xen::XenFeatureInfo { submap_idx: 0, submap: 0 };
+    call(XENVER_get_features, &mut fi)?;
     Ok((v as u32, fi.submap))
 }

@@ -1,6 +1,7 @@
 //! The local APIC, only as far as the per-vCPU upcall vector needs it:
-//! software-enable it and signal end-of-interrupt. xAPIC (MMIO at the
-//! APIC base) or x2APIC (MSRs), whichever mode the APIC is in.
+//! software-enable it, signal end-of-interrupt, and send ourselves an
+//! interrupt. xAPIC (MMIO at the APIC base) or x2APIC (MSRs), whichever mode
+//! the APIC is in (Intel SDM vol. 3, 11.4 and 12.12).
 
 use core::sync::atomic::{AtomicU8, Ordering};
 
@@ -12,8 +13,15 @@ const APIC_BASE_ENABLE: u64 = 1 << 11;
 const APIC_BASE_ADDR_MASK: u64 = 0xf_ffff_f000;
 const XAPIC_EOI: u64 = 0xb0;
 const XAPIC_SVR: u64 = 0xf0;
+/// Interrupt command register, low half (the high half, the destination,
+/// is ignored with the "self" shorthand).
+const XAPIC_ICR_LOW: u64 = 0x300;
+/// ICR destination shorthand 01: self (fixed delivery, edge: the other bits 0).
+const ICR_DEST_SELF: u32 = 1 << 18;
 const X2APIC_EOI: u32 = 0x80b;
 const X2APIC_SVR: u32 = 0x80f;
+/// x2APIC SELF IPI register: writing a vector sends it to ourselves.
+const X2APIC_SELF_IPI: u32 = 0x83f;
 const SVR_ENABLE: u32 = 1 << 8;
 const SPURIOUS_VECTOR: u32 = 0xff;
 
@@ -55,6 +63,24 @@ pub fn enable() -> bool {
         MODE.store(MODE_XAPIC, Ordering::Release);
     }
     true
+}
+
+/// Makes `vector` pending on this CPU (a fixed self-IPI); it is taken once
+/// interrupts are on and no vector of its priority class or above is in
+/// service. No-op while the APIC is not enabled.
+pub fn self_ipi(vector: u8) {
+    match MODE.load(Ordering::Acquire) {
+        // SAFETY: x2APIC mode was verified in enable(); SELF IPI takes the
+        // vector in bits 7:0.
+        MODE_X2APIC => unsafe { wrmsr(X2APIC_SELF_IPI, vector as u64) },
+        // SAFETY: XAPIC_BASE was set before MODE (Release/Acquire); the ICR
+        // is written with one volatile 32-bit store (the self shorthand needs
+        // no destination in the high half).
+        MODE_XAPIC => unsafe {
+            core::ptr::write_volatile((XAPIC_BASE + XAPIC_ICR_LOW) as *mut u32, ICR_DEST_SELF | vector as u32)
+        },
+        _ => {}
+    }
 }
 
 pub fn eoi() {

@@ -2,7 +2,8 @@
 //! info has none).
 
 use spin::Mutex;
-use xen_abi::memory::{E820Entry, XENMEM_maximum_reservation, XENMEM_memory_map, XenMemoryMap};
+use xen_abi::memory::{E820Entry, XenMemoryMap};
+use xen_abi::ops::{XENMEM_maximum_reservation, XENMEM_memory_map};
 use xen_abi::start_info::HvmMemmapTableEntry;
 use xen_abi::xen::DomId;
 
@@ -19,8 +20,7 @@ pub fn memory_map() -> Result<&'static [HvmMemmapTableEntry], XenError> {
     let mut e820 = E820.lock();
     let mut map = XenMemoryMap { nr_entries: MAX as u32, buffer: e820.as_mut_ptr() as u64 };
     // SAFETY: map describes a buffer of MAX entries that outlives the call.
-    let ret = unsafe { hypercall::memory_op(XENMEM_memory_map, &mut map as *mut _ as u64) };
-    XenError::check("XENMEM_memory_map", ret)?;
+    unsafe { hypercall::call_raw(XENMEM_memory_map, &mut map) }?;
     let n = (map.nr_entries as usize).min(MAX);
     let mut out = OUT.lock();
     for (o, e) in out.iter_mut().zip(e820.iter()).take(n) {
@@ -39,9 +39,7 @@ pub fn memory_map() -> Result<&'static [HvmMemmapTableEntry], XenError> {
 /// we may not inspect: either answer settles it.
 pub fn domain_exists(dom: DomId) -> Result<bool, XenError> {
     let mut domid: DomId = dom;
-    // SAFETY: the argument is a domid_t that outlives the call.
-    let ret = unsafe { hypercall::memory_op(XENMEM_maximum_reservation, &mut domid as *mut _ as u64) };
-    match XenError::check("XENMEM_maximum_reservation", ret) {
+    match hypercall::call(XENMEM_maximum_reservation, &mut domid) {
         Ok(_) => Ok(true),
         Err(e) if e.errno.0 == xen_abi::errno::EPERM => Ok(true),
         Err(e) if e.errno.0 == xen_abi::errno::ESRCH => Ok(false),

@@ -13,6 +13,7 @@ pub mod memory;
 mod ring;
 pub mod sched;
 pub mod shared;
+pub mod suspend;
 pub mod time;
 pub mod upcall;
 pub mod wait;
@@ -21,8 +22,6 @@ pub mod xenstore;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 pub use error::XenError;
-
-use crate::platform::Reason;
 
 static ON_XEN: AtomicBool = AtomicBool::new(false);
 
@@ -33,10 +32,11 @@ pub fn present() -> bool {
 
 /// Brings up everything Xen offers us, in order: hypercalls, shared_info
 /// (events masked, clock), the upcall, the console, the timer; then enables
-/// interrupts. Returns false (and changes nothing) when not on Xen. Any
-/// failure after Xen was found is fatal, with the failing operation named.
-pub fn init(upcall_mode: bootinfo::Upcall, entry_tsc: u64) -> bool {
-    let Some(leaves) = cpuid::detect() else { return false };
+/// interrupts. Returns Ok(false) (and changes nothing) when not on Xen; an
+/// error names the operation that failed once Xen was found (the caller
+/// decides what that means: the kernel crashes).
+pub fn init(upcall_mode: bootinfo::Upcall, entry_tsc: u64) -> Result<bool, XenError> {
+    let Some(leaves) = cpuid::detect() else { return Ok(false) };
     log::info!(
         "xen: found Xen {}.{} (CPUID base {:#x}, hypercall MSR {:#x})",
         leaves.major,
@@ -44,10 +44,7 @@ pub fn init(upcall_mode: bootinfo::Upcall, entry_tsc: u64) -> bool {
         leaves.base,
         leaves.hypercall_msr
     );
-    if let Err(e) = hypercall::install(leaves.hypercall_msr) {
-        log::error!("xen: {e}");
-        crate::platform::crash();
-    }
+    hypercall::install(leaves.hypercall_msr)?;
     ON_XEN.store(true, Ordering::Release);
     let features = match hypercall::xen_version_features() {
         Ok((version, features)) => {
@@ -59,26 +56,21 @@ pub fn init(upcall_mode: bootinfo::Upcall, entry_tsc: u64) -> bool {
             );
             features
         }
-        Err(e) => fail(e),
+        Err(e) => return Err(e),
     };
-    shared::map().unwrap_or_else(|e| fail(e));
+    shared::map()?;
     time::init(entry_tsc);
     events::mask_all();
-    let delivery = upcall::install(leaves.base, features, upcall_mode).unwrap_or_else(|e| fail(e));
+    let delivery = upcall::install(leaves.base, features, upcall_mode)?;
     let console = console::init();
     crate::arch::cpu::irq_enable();
-    let timer = wait::init().unwrap_or_else(|e| fail(e));
+    let timer = wait::init()?;
     log::info!(
         "xen: shared_info mapped, all ports masked, upcall via {delivery:?} (vector {:#x}), console: {console}, VIRQ_TIMER on port {}",
         upcall::UPCALL_VECTOR,
         timer.get()
     );
-    true
-}
-
-fn fail(e: XenError) -> ! {
-    log::error!("xen: {e}");
-    crate::platform::crash();
+    Ok(true)
 }
 
 /// Asks Xen to end this domain. Returns only if not on Xen (or Xen refused).
@@ -86,7 +78,8 @@ fn fail(e: XenError) -> ! {
 /// Works also before init() (a bad command line, say): it then installs the
 /// hypercall page first. Otherwise the caller would end in `cli; hlt`, which
 /// Xen takes as a poweroff and on_crash="preserve" would not keep the domain.
-pub fn shutdown(reason: Reason) {
+/// `code` is a `SHUTDOWN_*` of sched.h (poweroff, reboot, crash, ...).
+pub fn shutdown(code: u32) {
     if !present() {
         if let Some(leaves) = cpuid::detect() {
             if hypercall::install(leaves.hypercall_msr).is_ok() {
@@ -95,10 +88,6 @@ pub fn shutdown(reason: Reason) {
         }
     }
     if present() {
-        let code = match reason {
-            Reason::Poweroff => xen_abi::sched::SHUTDOWN_poweroff,
-            Reason::Crash => xen_abi::sched::SHUTDOWN_crash,
-        };
         let _ = sched::shutdown(code);
     }
 }

@@ -10,7 +10,8 @@ use core::mem::offset_of;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8};
 
 use xen_abi::evtchn::NR_WORDS;
-use xen_abi::memory::{XENMAPSPACE_shared_info, XENMEM_add_to_physmap, XenAddToPhysmap};
+use xen_abi::memory::{XENMAPSPACE_shared_info, XenAddToPhysmap};
+use xen_abi::ops::XENMEM_add_to_physmap;
 use xen_abi::shared_info::{SharedInfo, VcpuInfo, VcpuTimeInfo};
 use xen_abi::xen::DOMID_SELF;
 
@@ -43,8 +44,7 @@ pub fn map() -> Result<(), XenError> {
     };
     // SAFETY: xatp is a valid xen_add_to_physmap; the frame is a page we own
     // and touch only through atomics from now on.
-    let ret = unsafe { hypercall::memory_op(XENMEM_add_to_physmap, &mut xatp as *mut _ as u64) };
-    XenError::check("XENMEM_add_to_physmap(shared_info)", ret).map(|_| ())
+    unsafe { hypercall::call_raw(XENMEM_add_to_physmap, &mut xatp) }.map(|_| ())
 }
 
 /// # Safety

@@ -5,15 +5,19 @@
 //!
 //! Xen updates the record while we may read it: it makes `version` odd,
 //! writes, then makes it even again. We read version (Acquire), the fields,
-//! then version again (after an Acquire fence), and retry if it was odd or
-//! changed.
+//! the TSC (ordered after those loads: LFENCE; RDTSC), then version again
+//! (after an Acquire fence), and retry if it was odd or changed.
+//!
+//! The clock can step back a little (a new record, on a host without
+//! `XEN_PVCLOCK_TSC_STABLE_BIT`), so elapsed times are taken with
+//! [`xen_abi::shared_info::elapsed_ns`], never a plain `-`.
 
 use core::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 
 use xen_abi::shared_info::{pvclock_scale, VcpuTimeInfo};
 
 use super::shared;
-use crate::arch::cpu::rdtsc;
+use crate::arch::cpu::rdtsc_ordered;
 
 static READY: AtomicBool = AtomicBool::new(false);
 /// System time at kernel entry, so log timestamps count from there.
@@ -22,7 +26,7 @@ static EPOCH: AtomicU64 = AtomicU64::new(0);
 /// Called once shared_info is mapped, with the TSC read at kernel entry:
 /// converted with the same pvclock record, it dates the entry in Xen time.
 pub fn init(entry_tsc: u64) {
-    let now_tsc = rdtsc();
+    let now_tsc = rdtsc_ordered();
     let now = system_time_ns();
     let t = shared::time();
     let since_entry = pvclock_scale(
@@ -44,7 +48,9 @@ pub fn system_time_ns() -> u64 {
             continue;
         }
         let record = read_record(&t, v1);
-        let tsc = rdtsc();
+        // Ordered: not before the version and field loads above, or a TSC
+        // of another pCPU could be combined with this record unnoticed.
+        let tsc = rdtsc_ordered();
         // Order the field reads before the second version read.
         fence(Ordering::Acquire);
         if t.version.load(Ordering::Relaxed) == v1 {
@@ -66,6 +72,19 @@ fn read_record(t: &shared::TimeFields, version: u32) -> VcpuTimeInfo {
     }
 }
 
+/// After a resume in a new domain: Xen system time jumped (forward by the
+/// downtime on the same host, anywhere on another host), so the epoch moves
+/// by the jump and [`now_ns`] goes on from `saved_ns` (the system time read
+/// just before suspending): log timestamps and durations do not count the
+/// time the domain did not exist, and never run backwards. Absolute Xen
+/// time ([`system_time_ns`], for set_timer_op and SCHEDOP_poll) is not
+/// touched. Returns the jump in ns (negative: the clock went back).
+pub fn resume(saved_ns: u64) -> i64 {
+    let jump = system_time_ns().wrapping_sub(saved_ns);
+    EPOCH.fetch_add(jump, Ordering::Relaxed);
+    jump as i64
+}
+
 /// Nanoseconds since boot, or None before the clock is set up.
 pub fn now_ns() -> Option<u64> {
     READY.load(Ordering::Acquire).then(|| system_time_ns().saturating_sub(EPOCH.load(Ordering::Relaxed)))
@@ -81,7 +100,7 @@ pub struct Diagnostics {
 pub fn diagnostics() -> Diagnostics {
     let t = shared::time();
     let record = read_record(&t, t.version.load(Ordering::Acquire));
-    Diagnostics { record, tsc: rdtsc() }
+    Diagnostics { record, tsc: rdtsc_ordered() }
 }
 
 impl core::fmt::Display for Diagnostics {

@@ -6,7 +6,10 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use xen_abi::vcpu::{VCPUOP_set_periodic_timer, VcpuSetPeriodicTimer};
+use handler_table::HandlerTable;
+
+use xen_abi::ops::{VCPUOP_set_periodic_timer, VCPUOP_stop_periodic_timer};
+use xen_abi::vcpu::VcpuSetPeriodicTimer;
 use xen_abi::xen::VIRQ_TIMER;
 use xen_abi::Port;
 
@@ -19,9 +22,21 @@ static TIMER_FIRED: AtomicU64 = AtomicU64::new(0);
 static DEADLINE: AtomicU64 = AtomicU64::new(0);
 static WAKEUPS: AtomicU64 = AtomicU64::new(0);
 
+// SAFETY: fn() is a fn pointer type.
+static TICK_HOOK: HandlerTable<fn(), 1> = unsafe { HandlerTable::new() };
+
+/// Runs `hook` on every VIRQ_TIMER event, in the upcall (interrupts off;
+/// keep it short): how the layer above watches the main loop (the stall
+/// watchdog) without this layer knowing of it.
+pub fn on_tick(hook: fn()) {
+    let _ = TICK_HOOK.set(0, hook);
+}
+
 fn on_timer(_: Port) {
     TIMER_FIRED.fetch_add(1, Ordering::Relaxed);
-    crate::watchdog::tick();
+    if let Some(hook) = TICK_HOOK.get(0) {
+        hook();
+    }
 }
 
 /// The current wait, for stall reports.
@@ -51,11 +66,38 @@ pub const BACKSTOP_NS: u64 = 100_000_000;
 pub fn init() -> Result<Port, XenError> {
     let port = evtchn::bind_virq(VIRQ_TIMER, 0)?;
     events::bind_handler(port, on_timer);
-    let mut periodic = VcpuSetPeriodicTimer { period_ns: BACKSTOP_NS };
-    // SAFETY: the argument is a vcpu_set_periodic_timer that outlives the call.
-    let ret = unsafe { hypercall::vcpu_op(VCPUOP_set_periodic_timer, 0, &mut periodic as *mut _ as u64) };
-    XenError::check("VCPUOP_set_periodic_timer", ret)?;
+    start_backstop()?;
     Ok(port)
+}
+
+fn start_backstop() -> Result<(), XenError> {
+    let mut periodic = VcpuSetPeriodicTimer { period_ns: BACKSTOP_NS };
+    hypercall::vcpu(VCPUOP_set_periodic_timer, 0, &mut periodic).map(|_| ())
+}
+
+fn stop_backstop() -> Result<(), XenError> {
+    hypercall::vcpu(VCPUOP_stop_periodic_timer, 0, &mut ()).map(|_| ())
+}
+
+/// Waits without a deadline until `cond()` holds, with the periodic
+/// backstop stopped: an idle kernel (nothing to do until an event comes)
+/// is not woken by timers at all. A wait without a deadline has no clock to
+/// check, so the backstop has nothing to guard; it is started again before
+/// returning. The caller reports [`crate::watchdog::Phase::Idle`], which
+/// the watchdog does not count as a stall.
+pub fn idle_until(cond: impl Fn() -> bool) {
+    if let Err(e) = stop_backstop() {
+        log::warn!("wait: {e}");
+    }
+    let _ = wait_until(None, cond);
+    if let Err(e) = start_backstop() {
+        log::warn!("wait: {e}");
+    }
+}
+
+/// Times the vCPU woke from `hlt` inside a wait, since boot.
+pub fn wakeups() -> u64 {
+    WAKEUPS.load(Ordering::Relaxed)
 }
 
 /// How often VIRQ_TIMER fired.

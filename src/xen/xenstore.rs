@@ -117,6 +117,9 @@ static QUEUED: AtomicUsize = AtomicUsize::new(0);
 /// Watch events dropped by earlier connections, and in all.
 static DROPPED_BEFORE: AtomicU64 = AtomicU64::new(0);
 static DROPPED: AtomicU64 = AtomicU64::new(0);
+/// Requests sent, ever (watch-event takes are not requests): for the idle
+/// report, which must see none while nothing happens.
+static REQUESTS: AtomicU64 = AtomicU64::new(0);
 /// The store port bound now (0: none).
 static PORT: AtomicU32 = AtomicU32::new(0);
 
@@ -188,6 +191,9 @@ fn with_client<R>(
     let err = |kind| XsClientError { op, path: String::from(path), kind };
     let mut guard = CLIENT.lock();
     let client = guard.as_mut().ok_or_else(|| err(XsErrorKind::NotAvailable))?;
+    if op != "WATCH_EVENT" {
+        REQUESTS.fetch_add(1, Ordering::Relaxed);
+    }
     let result = f(client);
     // Read before the drain: an event after it keeps watch_event_pending() true.
     let before = STORE_EVENTS.load(Ordering::Acquire);
@@ -269,6 +275,11 @@ pub fn next_watch_event(timeout_ns: u64) -> Result<Option<(String, String)>, XsC
 /// for the main loop's wait condition (called with interrupts off).
 pub fn watch_event_pending() -> bool {
     QUEUED.load(Ordering::Acquire) > 0 || STORE_EVENTS.load(Ordering::Acquire) != DRAINED_AT.load(Ordering::Acquire)
+}
+
+/// Requests sent so far.
+pub fn requests() -> u64 {
+    REQUESTS.load(Ordering::Relaxed)
 }
 
 /// Watch events dropped because the queue was full or malformed (all

@@ -24,3 +24,11 @@ fail() {
     fi
     exit 1
 }
+
+# selftest_result LOG TEST: the outcome on the self test TEST's own result line in LOG
+# ("selftest: TEST: RESULT: <R>", docs/protocol.md), or CRASH when there is none.
+selftest_result() {
+    local r
+    r=$(sed -n "s/.*selftest: $2: RESULT: \([A-Z]*\).*/\1/p" "$1" | head -n 1)
+    echo "${r:-CRASH}"
+}

@@ -11,6 +11,8 @@
 
 use core::fmt;
 
+use echo::echo;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LogLevel {
     Error,
@@ -83,22 +85,20 @@ pub enum CmdlineError<'a> {
     Repeated { key: &'a str },
 }
 
+/// The known keys, for error messages.
+const KNOWN: &str = "known keys: log, remote, mode, rounds, selftest, upcall";
+
 impl fmt::Display for CmdlineError<'_> {
+    /// One line, its subject first (`key '...'` or `word '...'`), the
+    /// untrusted parts echoed bounded and escaped ([`echo`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CmdlineError::UnknownKey { key } => {
-                write!(f, "cmdline: unknown key '{key}' (known keys: log, remote, mode, rounds, selftest, upcall)")
-            }
-            CmdlineError::NotKeyValue { word } => {
-                write!(
-                    f,
-                    "cmdline: '{word}' is not key=value (known keys: log, remote, mode, rounds, selftest, upcall)"
-                )
-            }
+            CmdlineError::UnknownKey { key } => write!(f, "cmdline: key {}: unknown ({KNOWN})", echo(key)),
+            CmdlineError::NotKeyValue { word } => write!(f, "cmdline: word {}: not key=value ({KNOWN})", echo(word)),
             CmdlineError::BadValue { key, value, expected } => {
-                write!(f, "cmdline: bad value '{value}' for key '{key}': expected {expected}")
+                write!(f, "cmdline: key {}: bad value {}: expected {expected}", echo(key), echo(value))
             }
-            CmdlineError::Repeated { key } => write!(f, "cmdline: key '{key}' given more than once"),
+            CmdlineError::Repeated { key } => write!(f, "cmdline: key {}: given more than once", echo(key)),
         }
     }
 }
@@ -220,7 +220,7 @@ mod tests {
     fn unknown_key_is_named() {
         let e = Config::parse("log=info colour=red").unwrap_err();
         assert_eq!(e, CmdlineError::UnknownKey { key: "colour" });
-        assert!(e.to_string().contains("unknown key 'colour'"));
+        assert!(e.to_string().starts_with("cmdline: key 'colour': unknown (known keys: log, "), "{e}");
     }
 
     #[test]
@@ -243,7 +243,8 @@ mod tests {
                 other => panic!("{line}: {other:?}"),
             }
             let msg = e.to_string();
-            assert!(msg.contains(&format!("'{key}'")) && msg.contains(&format!("'{value}'")), "{msg}");
+            let want = format!("cmdline: key '{key}': bad value '{value}': expected ");
+            assert!(msg.starts_with(&want), "{msg}");
         }
     }
 
@@ -252,6 +253,44 @@ mod tests {
         assert_eq!(Config::parse("hello").unwrap_err(), CmdlineError::NotKeyValue { word: "hello" });
         assert!(matches!(Config::parse("rounds").unwrap_err(), CmdlineError::BadValue { key: "rounds", .. }));
         assert_eq!(Config::parse("log=info log=debug").unwrap_err(), CmdlineError::Repeated { key: "log" });
+    }
+
+    #[test]
+    fn long_and_hostile_values_are_echoed_bounded_key_first() {
+        let line = format!("rounds={}", "1234567890".repeat(60));
+        let msg = Config::parse(&line).unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            "cmdline: key 'rounds': bad value '1234567890123456789012345678901234567890...' (600 bytes): \
+             expected a number of rounds, 1..=100000000"
+        );
+        let msg = Config::parse("mode=\x1b[2Jlead\u{202e}").unwrap_err().to_string();
+        assert_eq!(msg, "cmdline: key 'mode': bad value '\\x1b[2Jlead\\u{202e}': expected serve or lead");
+        let msg = Config::parse("log=info \x07bell").unwrap_err().to_string();
+        assert!(msg.starts_with("cmdline: word '\\x07bell': not key=value"), "{msg}");
+    }
+
+    proptest::proptest! {
+        /// Whatever the command line, an error is one bounded line of no
+        /// control characters that names its subject (the key, or the word
+        /// that is not key=value) first, escaped.
+        #[test]
+        fn errors_bounded_escaped_subject_first(words in proptest::collection::vec(
+            "(log|remote|mode|rounds|selftest|upcall|[a-z]{1,8}|[\\PC\\pC]{0,200})(=[\\PC\\pC]{0,700})?", 1..4)
+        ) {
+            let line = words.join(" ");
+            let Err(e) = Config::parse(&line) else { return Ok(()) };
+            let msg = e.to_string();
+            proptest::prop_assert!(msg.len() <= 256, "{} bytes: {msg}", msg.len());
+            proptest::prop_assert!(!msg.chars().any(char::is_control), "{msg:?}");
+            let subject = match e {
+                CmdlineError::UnknownKey { key } | CmdlineError::Repeated { key } | CmdlineError::BadValue { key, .. } => {
+                    format!("cmdline: key {}: ", echo(key))
+                }
+                CmdlineError::NotKeyValue { word } => format!("cmdline: word {}: ", echo(word)),
+            };
+            proptest::prop_assert!(msg.starts_with(&subject), "{msg} does not start with {subject}");
+        }
     }
 
     #[test]

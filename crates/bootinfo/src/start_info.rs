@@ -38,22 +38,22 @@ impl fmt::Display for StartInfoError {
         write!(f, "start_info: ")?;
         match self {
             StartInfoError::BadPointer { what, paddr } => {
-                write!(f, "{what} at {paddr:#x} is not a usable address")
+                write!(f, "{what}: address {paddr:#x} is not usable")
             }
             StartInfoError::BadMagic { found } => write!(
                 f,
-                "bad magic {found:#010x} (expected {XEN_HVM_START_MAGIC_VALUE:#010x}): not started through the PVH entry?"
+                "magic {found:#010x}: bad (expected {XEN_HVM_START_MAGIC_VALUE:#010x}): not started through the PVH entry?"
             ),
             StartInfoError::NoMemmap { version } => {
-                write!(f, "version {version} carries no memory map (need version >= 1 with memmap entries)")
+                write!(f, "version {version}: carries no memory map (need version >= 1 with memmap entries)")
             }
             StartInfoError::TooManyMemmapEntries { entries } => {
-                write!(f, "{entries} memory map entries (more than {MAX_MEMMAP_ENTRIES}): corrupt?")
+                write!(f, "memmap_entries {entries}: more than {MAX_MEMMAP_ENTRIES}: corrupt?")
             }
             StartInfoError::CmdlineUnterminated => {
-                write!(f, "command line has no NUL within {MAX_CMDLINE} bytes")
+                write!(f, "cmdline: no NUL within {MAX_CMDLINE} bytes")
             }
-            StartInfoError::CmdlineNotUtf8 { at } => write!(f, "command line is not UTF-8 (byte {at})"),
+            StartInfoError::CmdlineNotUtf8 { at } => write!(f, "cmdline: not UTF-8 (byte {at})"),
         }
     }
 }

@@ -38,8 +38,27 @@ pub struct Stats {
     pub raced: u32,
     /// Stopped on a limit with work left. The upcall flag is set (and the
     /// unscanned selector bits are back in `evtchn_pending_sel`), so calling
-    /// `run` again, or Xen's next injection of the upcall, continues.
+    /// `run` again continues. Whether Xen injects the upcall again by itself
+    /// depends on the [`Delivery`]: see [`Decoder::upcall`].
     pub more_pending: bool,
+}
+
+/// How Xen delivers the upcall to this vCPU: decides who makes a decoder
+/// that stopped with [`Stats::more_pending`] run again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// The global callback vector (HVM_PARAM_CALLBACK_IRQ, type vector): Xen
+    /// injects it on every VM entry while `evtchn_upcall_pending` is set
+    /// (`hvm_vcpu_has_pending_irq`, xen/arch/x86/hvm/irq.c): level. The flag
+    /// the decoder leaves set is enough.
+    Level,
+    /// The per-vCPU vector (HVMOP_set_evtchn_upcall_vector), through the
+    /// local APIC: Xen injects it only when it changes `evtchn_upcall_pending`
+    /// from 0 to 1 (`vcpu_mark_events_pending`, xen/common/event_channel.c,
+    /// then `hvm_assert_evtchn_irq`, an edge). A flag the guest set itself
+    /// raises nothing, and while it stays set no later event raises anything
+    /// either: the guest must raise the vector itself (a self-IPI).
+    Edge,
 }
 
 /// The 2-level decoder of one vCPU. Its only state is the cursor: the port
@@ -83,6 +102,28 @@ impl Decoder {
     /// The limits in force.
     pub const fn limits(&self) -> Limits {
         self.limits
+    }
+
+    /// One upcall: [`run`](Self::run), then, if it stopped with work left
+    /// and `delivery` is [`Delivery::Edge`], calls `reraise` (which must make
+    /// the upcall vector pending again, e.g. a self-IPI, so the rest is
+    /// handled on the next delivery instead of waiting for an injection that
+    /// never comes). With [`Delivery::Level`] Xen re-injects by itself.
+    ///
+    /// Linux never sets `evtchn_upcall_pending` itself on HVM; it loops
+    /// while the flag is set (`__xen_evtchn_do_upcall`). Here the loop is
+    /// bounded, and the re-raise stands in for the rest of it.
+    pub fn upcall<S, F, R>(&mut self, src: &S, delivery: Delivery, reraise: R, handle: F) -> Stats
+    where
+        S: EventSource + ?Sized,
+        F: FnMut(u32),
+        R: FnOnce(),
+    {
+        let stats = self.run(src, handle);
+        if stats.more_pending && delivery == Delivery::Edge {
+            reraise();
+        }
+        stats
     }
 
     /// Delivers pending, unmasked events to `handle(port)`.

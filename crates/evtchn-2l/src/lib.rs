@@ -24,7 +24,11 @@
 //! - repeat while `evtchn_upcall_pending` was set again, but at most
 //!   [`Limits::max_passes`] passes and [`Limits::max_events`] events per call:
 //!   the call returns with [`Stats::more_pending`] and the upcall flag set
-//!   instead of looping forever under a flood.
+//!   instead of looping forever under a flood. That flag makes Xen inject
+//!   the callback vector again (level), but not the per-vCPU vector (edge:
+//!   injected only when Xen itself changes the flag from 0 to 1), so
+//!   [`Decoder::upcall`] takes the [`Delivery`] and re-raises the vector
+//!   through the caller's hook in the edge case.
 //!
 //! [`naive_scan`] is the from-bit-0 baseline for benchmarks.
 #![cfg_attr(not(test), no_std)]
@@ -35,7 +39,7 @@ mod owned;
 mod shared;
 mod source;
 
-pub use decoder::{Decoder, Limits, Stats};
+pub use decoder::{Decoder, Delivery, Limits, Stats};
 pub use naive::naive_scan;
 pub use owned::{OwnedBitmaps, Raise};
 pub use shared::SharedBitmaps;

@@ -24,8 +24,9 @@ pub enum Raise {
     Coalesced,
     /// Newly pending but masked: no selector bit, no upcall.
     Masked,
-    /// Newly pending and unmasked; `upcall` says whether this raise was the
-    /// one that set the selector bit and then the upcall flag.
+    /// Newly pending and unmasked; `upcall` says whether this raise set the
+    /// selector bit and then changed the upcall flag from 0 to 1: when Xen
+    /// injects an edge-delivered upcall (the per-vCPU vector).
     Raised { upcall: bool },
 }
 
@@ -67,13 +68,12 @@ impl OwnedBitmaps {
 
     /// Xen's `EVTCHNOP_unmask` (`evtchn_2l_unmask`): clear the mask bit and,
     /// if the port is pending, re-raise its selector bit and the upcall.
-    pub fn xen_unmask(&self, port: u32) {
+    /// True if that changed the upcall flag from 0 to 1 (see [`Raise`]).
+    pub fn xen_unmask(&self, port: u32) -> bool {
         let (word, bit) = split(port);
-        if self.mask[word].fetch_and(!bit, Ordering::SeqCst) & bit != 0
+        self.mask[word].fetch_and(!bit, Ordering::SeqCst) & bit != 0
             && self.pending[word].load(Ordering::SeqCst) & bit != 0
-        {
-            self.raise_word(word);
-        }
+            && self.raise_word(word)
     }
 
     fn raise_word(&self, word: usize) -> bool {
@@ -81,8 +81,8 @@ impl OwnedBitmaps {
         if self.sel.fetch_or(sel_bit, Ordering::SeqCst) & sel_bit != 0 {
             return false;
         }
-        self.upcall.swap(1, Ordering::SeqCst);
-        true
+        // Xen's vcpu_mark_events_pending: test-and-set; injects only on 0->1.
+        self.upcall.swap(1, Ordering::SeqCst) == 0
     }
 
     /// Guest masking `port` (set its mask bit).

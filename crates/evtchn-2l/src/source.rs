@@ -29,6 +29,8 @@ pub trait EventSource {
 
     /// Gives selector bits back (atomic OR into `evtchn_pending_sel`) and sets
     /// `evtchn_upcall_pending`: used when the decoder stops before it scanned
-    /// every selected word, so the state reads "more events pending".
+    /// every selected word, so the state reads "more events pending". This
+    /// makes Xen re-inject only a level-triggered upcall (see
+    /// [`crate::Delivery`]).
     fn requeue(&self, words: u64);
 }

@@ -38,6 +38,7 @@ pub mod evtchn;
 pub mod hvm;
 pub mod hypercall;
 pub mod memory;
+pub mod ops;
 pub mod sched;
 pub mod shared_info;
 pub mod start_info;

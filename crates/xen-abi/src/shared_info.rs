@@ -87,6 +87,17 @@ impl VcpuTimeInfo {
     }
 }
 
+/// Nanoseconds from system time `start` to system time `end`, 0 if `end` is
+/// earlier. Xen system time can step back a little between two readings:
+/// each is taken from the pvclock record current at the time, and without
+/// `XEN_PVCLOCK_TSC_STABLE_BIT` a new record may start before what the old
+/// one extrapolated (Linux clamps with `last_value` for this reason,
+/// arch/x86/kernel/pvclock.c). A plain `end - start` would then wrap to
+/// about 1.8e19 ns.
+pub const fn elapsed_ns(start: u64, end: u64) -> u64 {
+    end.saturating_sub(start)
+}
+
 /// `struct arch_vcpu_info` (arch-x86/xen.h), x86_64.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -241,6 +252,21 @@ mod pvclock_tests {
         assert_eq!(r.system_time_at(0), 4_990_000);
         // Ahead by a long way (2^40 ticks ~ 18 min at 1 GHz): still exact.
         assert_eq!(r.system_time_at(10_000 + (1 << 40)), 5_000_000 + (1 << 40));
+    }
+
+    /// Two readings across a record update that steps the clock back (the
+    /// new record's time at the second TSC is below the old record's time
+    /// at the first): the elapsed time is 0, not a wrapped huge value.
+    #[test]
+    fn elapsed_across_a_backward_step_is_zero() {
+        let old = record(10_000, 5_000_000, 1 << 31, 1);
+        let new = record(10_600, 4_999_000, 1 << 31, 1);
+        let (t0, t1) = (old.system_time_at(10_500), new.system_time_at(10_700));
+        assert!(t1 < t0, "the set-up must step back: {t0} -> {t1}");
+        assert_eq!(elapsed_ns(t0, t1), 0);
+        assert_eq!(elapsed_ns(t1, t0), t0 - t1);
+        assert_eq!(elapsed_ns(old.system_time_at(10_000), old.system_time_at(10_500)), 500);
+        assert_eq!(elapsed_ns(u64::MAX, 0), 0);
     }
 
     #[test]

@@ -100,7 +100,7 @@ mod tests {
         for t in MsgType::ALL {
             assert_eq!(MsgType::from_u32(t.as_u32()), Some(t));
         }
-        // The numbers the kernel and the dom0 tool depend on (notes/xen-facts.md).
+        // The numbers the kernel and the dom0 tool depend on (xs_wire.h).
         let expected = [
             (MsgType::Directory, 1),
             (MsgType::Read, 2),

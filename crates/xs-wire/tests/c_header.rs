@@ -1,7 +1,9 @@
 //! Checks the message-type numbers, the header layout and the payload limit
 //! against the real `xen/io/xs_wire.h` (libxen-dev) by compiling a tiny C
-//! program with the system compiler. Fails with a pointer to `make deps` if
-//! the header or the compiler is missing, rather than passing silently.
+//! program with the system compiler. Without the header the comparison is
+//! skipped with a printed reason, or fails with a pointer to `make deps`
+//! under `XENBELL_REQUIRE_HEADERS=1` (`make host-test`); a failing compiler
+//! always fails.
 
 use xs_wire::{MsgType, HEADER_LEN, PAYLOAD_MAX};
 
@@ -24,7 +26,7 @@ int main(void) {
 }
 "#;
 
-fn real_values() -> Vec<(String, u64)> {
+fn real_values() -> Option<Vec<(String, u64)>> {
     c_probe::Probe {
         name: "xs-wire",
         headers: &[HEADER],
@@ -60,7 +62,10 @@ fn matches_xs_wire_h() {
         ("offsetof(struct xsd_sockmsg, len)", 12),
         ("XENSTORE_PAYLOAD_MAX", PAYLOAD_MAX as u64),
     ];
-    c_probe::assert_matches(ours, &real_values());
+    // Skipped (with a printed reason) where libxen-dev is not installed.
+    if let Some(real) = real_values() {
+        c_probe::assert_matches(ours, &real);
+    }
     // Everything below XS_TYPE_COUNT except the removed XS_RESTRICT (20) is known.
     for t in 0..30u32 {
         assert_eq!(MsgType::from_u32(t).is_some(), t < 23 && t != 20, "type {t}");

@@ -49,6 +49,21 @@ pub fn rdtsc() -> u64 {
     unsafe { core::arch::x86_64::_rdtsc() }
 }
 
+/// RDTSC that executes only after every earlier instruction (loads
+/// included) has completed: LFENCE; RDTSC, as Linux's `rdtsc_ordered()`
+/// (arch/x86/include/asm/msr.h) and Xen's own `rdtsc_ordered()`. Needed
+/// where the TSC is combined with data read just before it (the pvclock
+/// record inside its version check): a plain RDTSC may execute before
+/// those loads. Xen sets LFENCE dispatch-serialising on AMD too.
+pub fn rdtsc_ordered() -> u64 {
+    // SAFETY: LFENCE and RDTSC only order and read; SSE2 (LFENCE) is part
+    // of x86_64.
+    unsafe {
+        core::arch::x86_64::_mm_lfence();
+        core::arch::x86_64::_rdtsc()
+    }
+}
+
 pub fn irq_enable() {
     x86_64::instructions::interrupts::enable();
 }

@@ -1,7 +1,12 @@
-//! Trap dispatch: exceptions are fatal and reported; interrupt vectors go to
-//! the handler registered for them.
+//! Trap dispatch: exceptions go to the one exception handler the kernel
+//! registered (its fatal report), interrupt vectors to the handler
+//! registered for them. Both are registered from above
+//! ([`set_exception_handler`], [`register_interrupt`]): this layer calls no
+//! policy of its own.
 
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use handler_table::HandlerTable;
 
 core::arch::global_asm!(include_str!("traps.s"), options(att_syntax));
 
@@ -94,8 +99,13 @@ pub const EXCEPTION_NAMES: [&str; NUM_EXCEPTIONS] = [
     "reserved (31)",
 ];
 
-/// Handlers for interrupt vectors 32..=255 (0 = none), as `fn()` addresses.
-static HANDLERS: [AtomicUsize; 256] = [const { AtomicUsize::new(0) }; 256];
+/// Handlers for interrupt vectors 32..=255.
+// SAFETY: fn() is a fn pointer type.
+static HANDLERS: HandlerTable<fn(), 256> = unsafe { HandlerTable::new() };
+/// What an exception (vector < 32) runs: the kernel's fatal report. It must
+/// not return (the faulting instruction would run again).
+// SAFETY: fn(&TrapFrame) is a fn pointer type.
+static EXCEPTION: HandlerTable<fn(&TrapFrame), 1> = unsafe { HandlerTable::new() };
 static UNEXPECTED: AtomicU64 = AtomicU64::new(0);
 /// Interrupts delivered at the first instruction of their own stub: a
 /// re-delivery before the previous one ran (see idt.rs). Harmless on the
@@ -120,36 +130,63 @@ pub fn interrupted_at() -> (u64, u64) {
 /// disabled on the interrupted stack and must not block.
 pub fn register_interrupt(vector: u8, handler: fn()) {
     assert!(vector as usize >= NUM_EXCEPTIONS, "vector {vector} is an exception");
-    HANDLERS[vector as usize].store(handler as usize, Ordering::Release);
+    let _ = HANDLERS.set(vector as usize, handler);
 }
+
+/// Sets what every exception runs (with the frame of the faulting code): a
+/// report that never returns. Until one is set, an exception halts the CPU.
+pub fn set_exception_handler(handler: fn(&TrapFrame)) {
+    let _ = EXCEPTION.set(0, handler);
+}
+
+/// The local APIC's end-of-interrupt (none while no APIC is in use):
+/// registered by whoever enables the APIC (the xen layer), so that this
+/// layer can EOI an interrupt nobody handles without calling up.
+// SAFETY: fn() is a fn pointer type.
+static UNEXPECTED_EOI: HandlerTable<fn(), 1> = unsafe { HandlerTable::new() };
+/// The APIC's spurious-interrupt vector (SVR): never EOI'd (SDM vol. 3, 11.9).
+const SPURIOUS_VECTOR: usize = 0xff;
 
 /// Interrupts that arrived on a vector with no handler.
 pub fn unexpected_interrupts() -> u64 {
     UNEXPECTED.load(Ordering::Relaxed)
 }
 
+/// Sets the EOI for interrupts on a vector without a handler (other than
+/// the spurious vector): call it once the local APIC delivers interrupts.
+/// An interrupt left without EOI keeps its in-service bit, which blocks
+/// every vector of its priority class and below (Linux `common_interrupt`
+/// EOIs unhandled vectors for this reason).
+pub fn set_unexpected_eoi(eoi: fn()) {
+    let _ = UNEXPECTED_EOI.set(0, eoi);
+}
+
 #[no_mangle]
 extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     let vector = frame.vector as usize;
     if vector < NUM_EXCEPTIONS {
-        crate::fatal::exception(frame);
+        if let Some(report) = EXCEPTION.get(0) {
+            report(frame);
+        }
+        // No handler, or it returned: never run the faulting instruction again.
+        super::cpu::halt_forever();
     }
     if frame.rip == stub_entry(vector) {
         REDELIVERED.fetch_add(1, Ordering::Relaxed);
     }
     INTERRUPTED_RIP.store(frame.rip, Ordering::Relaxed);
     INTERRUPTED_RSP.store(frame.rsp, Ordering::Relaxed);
-    match HANDLERS[vector & 0xff].load(Ordering::Acquire) {
-        0 => {
+    match HANDLERS.get(vector) {
+        None => {
             if UNEXPECTED.fetch_add(1, Ordering::Relaxed) == 0 {
-                log::warn!("unexpected interrupt on vector {vector} (no handler; further ones only counted)");
+                log::warn!("interrupt vector {vector}: unexpected (no handler; further ones only counted)");
+            }
+            if vector != SPURIOUS_VECTOR {
+                if let Some(eoi) = UNEXPECTED_EOI.get(0) {
+                    eoi();
+                }
             }
         }
-        addr => {
-            // SAFETY: only register_interrupt stores non-zero values, and it
-            // stores the address of an `fn()`.
-            let handler: fn() = unsafe { core::mem::transmute::<usize, fn()>(addr) };
-            handler();
-        }
+        Some(handler) => handler(),
     }
 }

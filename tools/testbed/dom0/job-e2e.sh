@@ -44,6 +44,9 @@ for name in $TB_SCENARIOS; do
     mkdir -p "$TB_OUT"
     tb_mark BEGIN "$name" "$secs"
     tb_bounded "$secs" "$TB_OUT/output.txt" sh "$file"
+    # A scenario may stop xenconsoled (console-stopped) and is killed before its trap
+    # resumes it: resume it here too, or every later scenario loses its console logs.
+    kill -CONT "$(cat /var/run/xenconsoled.pid 2>/dev/null)" 2> /dev/null
     xl dmesg > "$TB_OUT/xl-dmesg.txt" 2>&1
     LEFTOVER=$(tb_destroy_all | tr '\n' ' ')
     LEFTOVER=${LEFTOVER% }

@@ -95,3 +95,17 @@ wait_guest_line() {  # NAME EREGEX SECS: wait until the guest printed a matching
 xs_read() {  # NAME RELPATH: read /local/domain/<domid>/RELPATH
     xenstore-read "/local/domain/$(guest_domid "$1")/$2" 2>/dev/null
 }
+
+# guest_selftest NAME TEST SECS: waits (up to SECS) for the self test TEST's own result line
+# "selftest: TEST: RESULT: <R>" (docs/protocol.md) and prints R: SUCCESS, SKIP, ERROR or
+# FAILURE; CRASH when there is none (the guest shut down, died or hung before it could say).
+guest_selftest() {
+    wait_guest_line "$1" "selftest: $2: RESULT: |xenbell: shutdown reason=" "$3"
+    _gs=$(guest_output "$1" | sed -n "s/.*selftest: $2: RESULT: \([A-Z]*\).*/\1/p" | head -n 1)
+    echo "${_gs:-CRASH}"
+}
+
+# selftest_why NAME TEST: the checks of TEST that did not succeed, on one line.
+selftest_why() {
+    guest_output "$1" | sed -n "s/.*\(selftest: $2\/[a-z0-9_]*: RESULT: [EF][A-Z]*.*\)/\1/p" | head -n 3 | tr '\n' ';'
+}

@@ -8,10 +8,13 @@
 # How: with a good guest "xenbell" serving, and a guest "xenbell-paused" created paused
 # (so it exists but never ran, and published nothing): `xenbell-dom0` without arguments,
 # with an unknown command, and `ping --rounds abc` exit 2 (and print a usage line);
-# `--domain nosuch` and `--domain <unused domid>` exit 4; `--port 1000` (a port the
+# `--domain nosuch`, `--domain <unused domid>` and `--domain <unused domid> --port 5` (no
+# xenstore lookup: the bind's ESRCH says it) exit 4; `--port 1000` (a port the
 # guest never allocated) exits 6 and says there is no such port; `--domain
 # xenbell-paused` (ping and flood) and `--domain 0` exit 5. Each message is matched; no
 # output may contain "panicked". Afterwards the good guest still answers a 100-round ping.
+#
+# Each message must start with its subject (the command, option, domain or port).
 #
 # Could falsely pass: messages are matched by their key parts, not whole.
 . /xenbell/testbed/scenario-lib.sh
@@ -37,13 +40,15 @@ tool() {  # WANT-EXIT MESSAGE-ERE ARGS...: run the tool, check exit status and m
     echo "$_out" | grep -q panicked && fail "xenbell-dom0 $*: panicked: $_out"
     return 0
 }
-tool 2 "no command given"
-tool 2 "unknown command 'frobnicate'" frobnicate --domain xenbell
+tool 2 "^xenbell-dom0: command: none given"
+tool 2 "^xenbell-dom0: command 'frobnicate': unknown" frobnicate --domain xenbell
 tool 2 "--rounds: 'abc' is not a number" ping --domain xenbell --rounds abc
 tool 2 "^usage: xenbell-dom0 ping" ping --domain xenbell --rounds abc
-tool 4 "no domain named 'nosuch'" ping --domain nosuch
-tool 4 "no domain $nodom" ping --domain $nodom
-tool 6 "cannot bind port 1000 of domain $d \(xenbell\): the domain has no such port" ping --domain xenbell --port 1000 --rounds 1
+tool 4 "^xenbell-dom0: domain 'nosuch': not found" ping --domain nosuch
+tool 4 "^xenbell-dom0: domain $nodom: not found" ping --domain $nodom
+tool 4 "^xenbell-dom0: domain $nodom port 5: cannot bind: no such domain" ping --domain $nodom --port 5
+tool 6 "^xenbell-dom0: domain $d \(xenbell\) port 1000: cannot bind: the domain has no such port" \
+    ping --domain xenbell --port 1000 --rounds 1
 tool 5 "domain $(guest_domid xenbell-paused) has not published data/xenbell/port" ping --domain xenbell-paused
 tool 5 "domain $(guest_domid xenbell-paused) has not published data/xenbell/port" flood --domain xenbell-paused --count 10
 tool 5 "domain 0 has not published data/xenbell/port" ping --domain 0 --rounds 1

@@ -6,14 +6,17 @@
 # value, then a crash shutdown that Xen sees as a crash (on_crash="preserve" keeps the
 # domain, `xl list` state 'c'). (The dom0 tool's bad input: bad-input-tool.)
 #
-# How: four guests from xenbell.cfg with cmdline "colour=red", "rounds=abc",
+# How: five guests from xenbell.cfg with cmdline "colour=red", "rounds=abc",
+# "rounds=<600 digits>" (longer than the kernel's 512-byte log line),
 # "remote=<a domid that does not exist, 77 unless taken>" and "mode=nonsense", created
 # together. For each we wait until xl's monitor of the domain logs "Domain N has shut
 # down, reason code R" (/var/log/xen/xl-<name>.log), then check: R = 3 (SHUTDOWN_crash),
 # `xl list` state 'c', the guest's output (port-0xe9 lines and console log) holds exactly
-# one distinct ERROR line, and it is the expected one ("cmdline: unknown key 'colour'",
-# "cmdline: bad value 'abc' for key 'rounds'", "... for key 'remote': no domain 77
-# exists", "... 'nonsense' for key 'mode'"), plus "xenbell: shutdown reason=crash", no
+# one distinct ERROR line, and it is the expected one, its subject (the key) first and the
+# value escaped and bounded ("cmdline: key 'colour': unknown", "cmdline: key 'rounds': bad
+# value 'abc': expected", "cmdline: key 'rounds': bad value '<first 40 digits>...' (600
+# bytes): expected", "cmdline: key 'remote': bad value '77': no domain 77 exists",
+# "cmdline: key 'mode': bad value 'nonsense'"), plus "xenbell: shutdown reason=crash", no
 # "xenbell: ready", no PANIC/FATAL. Every guest is checked and every problem listed
 # before the one FAIL line.
 #
@@ -29,6 +32,10 @@ mk() {  # NAME CMDLINE
 }
 mk xenbell-bad-colour "colour=red"
 mk xenbell-bad-rounds "rounds=abc"
+digits=$(printf '1234567890%.0s' 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 \
+    31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60)
+[ ${#digits} = 600 ] || fail "test bug: ${#digits} digits, not 600"
+mk xenbell-bad-long "rounds=$digits"
 mk xenbell-bad-remote "remote=$nodom"
 mk xenbell-bad-mode "mode=nonsense"
 
@@ -58,10 +65,12 @@ check_guest() {  # NAME EXPECTED-ERE
     guest_has_line "$1" "xenbell: ready" && problem "$1 said ready despite the bad command line"
     guest_has_line "$1" "PANIC|FATAL" && problem "$1: a panic or fault, not a clean error"
 }
-check_guest xenbell-bad-colour "^cmdline: unknown key 'colour'"
-check_guest xenbell-bad-rounds "^cmdline: bad value 'abc' for key 'rounds'"
-check_guest xenbell-bad-remote "^cmdline: bad value '$nodom' for key 'remote': no domain $nodom exists"
-check_guest xenbell-bad-mode "^cmdline: bad value 'nonsense' for key 'mode'"
+check_guest xenbell-bad-colour "^cmdline: key 'colour': unknown \(known keys: "
+check_guest xenbell-bad-rounds "^cmdline: key 'rounds': bad value 'abc': expected "
+check_guest xenbell-bad-long \
+    "^cmdline: key 'rounds': bad value '1234567890123456789012345678901234567890\.\.\.' \(600 bytes\): expected "
+check_guest xenbell-bad-remote "^cmdline: key 'remote': bad value '$nodom': no domain $nodom exists"
+check_guest xenbell-bad-mode "^cmdline: key 'mode': bad value 'nonsense': expected "
 [ -z "$problems" ] || fail "$problems"
-for g in colour rounds remote mode; do guest_destroy xenbell-bad-$g; done
+for g in colour rounds long remote mode; do guest_destroy xenbell-bad-$g; done
 pass

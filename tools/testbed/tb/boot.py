@@ -1,5 +1,5 @@
-"""The QEMU and Xen command lines that are known to work here (see
-/work/shared/notes/xen-testbed.md), and the console patterns that end a boot early.
+"""The QEMU and Xen command lines that are known to work here (tools/testbed/README.md
+says why), and the console patterns that end a boot early.
 
 QEMU's -initrd holds Xen's multiboot modules, comma-separated, each "path args"; a comma
 inside args must be written ",,".

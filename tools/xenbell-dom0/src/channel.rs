@@ -6,7 +6,7 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
-use crate::privcmd::PortState;
+use xen_abi::evtchn::PortState;
 
 /// A failed operation: its name (and arguments) plus the OS error.
 #[derive(Debug)]

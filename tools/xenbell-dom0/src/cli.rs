@@ -1,7 +1,10 @@
 //! Command-line parsing, by hand: `xenbell-dom0 <command> [--option value]...`.
-//! Every problem is a [`Failure`] with exit 2 and the command's usage line.
+//! Every problem is a [`Failure`] with exit 2 and the command's usage line;
+//! its message names the option, command or argument first, echoed.
 
 use std::time::Duration;
+
+use echo::echo;
 
 use crate::failure::Failure;
 
@@ -10,7 +13,7 @@ pub const DOMID_MAX: u32 = 0x7FEF;
 
 /// All usage lines, as printed by `--help`.
 pub const USAGE: &str = "\
-usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json]
+usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json] [--legacy] [--follow]
        xenbell-dom0 serve --domain <name|id> [--port P] [--timeout-ms T]
        xenbell-dom0 flood --domain <name|id> --count M [--port P] [--timeout-ms T]
        xenbell-dom0 status --domain <name|id>
@@ -30,6 +33,10 @@ pub struct PingArgs {
     pub rounds: u32,
     pub timeout: Duration,
     pub json: bool,
+    /// Speak no session handshake (as a tool older than it does).
+    pub legacy: bool,
+    /// Keep going across save/restore and migration (follow.rs).
+    pub follow: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,7 +70,7 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 1000;
 /// (command, options taking a value, flag options, usage line)
 type Spec = (&'static str, &'static [&'static str], &'static [&'static str]);
 const SPECS: [Spec; 5] = [
-    ("ping", &["--domain", "--port", "--rounds", "--timeout-ms"], &["--json"]),
+    ("ping", &["--domain", "--port", "--rounds", "--timeout-ms"], &["--json", "--legacy", "--follow"]),
     ("serve", &["--domain", "--port", "--timeout-ms"], &[]),
     ("flood", &["--domain", "--count", "--port", "--timeout-ms"], &[]),
     ("status", &["--domain"], &[]),
@@ -97,7 +104,7 @@ impl<'a> Options<'a> {
     }
 
     fn required(&self, name: &str) -> Result<&'a str, Failure> {
-        self.value(name).ok_or_else(|| usage_error(self.command, format!("{} needs {name}", self.command)))
+        self.value(name).ok_or_else(|| usage_error(self.command, format!("{name}: required by {}", self.command)))
     }
 
     fn flag(&self, name: &str) -> bool {
@@ -112,7 +119,7 @@ impl<'a> Options<'a> {
         match text.parse::<u64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
             Ok(_) => Err(usage_error(self.command, format!("{name}: {text} is out of range ({min}..={max})"))),
-            Err(_) => Err(usage_error(self.command, format!("{name}: '{text}' is not a number"))),
+            Err(_) => Err(usage_error(self.command, format!("{name}: {} is not a number", echo(text)))),
         }
     }
 
@@ -124,7 +131,10 @@ impl<'a> Options<'a> {
         if text.bytes().all(|b| b.is_ascii_digit()) {
             return match text.parse::<u32>() {
                 Ok(id) if id <= DOMID_MAX => Ok(DomainSpec::Id(id)),
-                _ => Err(usage_error(self.command, format!("--domain: {text} is not a domain id (0..={DOMID_MAX})"))),
+                _ => Err(usage_error(
+                    self.command,
+                    format!("--domain: {} is not a domain id (0..={DOMID_MAX})", echo(text)),
+                )),
             };
         }
         Ok(DomainSpec::Name(text.to_string()))
@@ -145,13 +155,13 @@ impl<'a> Options<'a> {
 /// Parses the arguments after the program name.
 pub fn parse(args: &[String]) -> Result<Command, Failure> {
     let Some((first, rest)) = args.split_first() else {
-        return Err(Failure::usage(format!("no command given\n{USAGE}")));
+        return Err(Failure::usage(format!("command: none given\n{USAGE}")));
     };
     if matches!(first.as_str(), "-h" | "--help" | "help") {
         return Ok(Command::Help);
     }
     let Some(&(command, valued, flags)) = SPECS.iter().find(|s| s.0 == first) else {
-        return Err(Failure::usage(format!("unknown command '{first}'\n{USAGE}")));
+        return Err(Failure::usage(format!("command {}: unknown\n{USAGE}", echo(first))));
     };
     let mut opts = Options { command, values: Vec::new(), flags: Vec::new() };
     let mut it = rest.iter();
@@ -180,9 +190,9 @@ pub fn parse(args: &[String]) -> Result<Command, Failure> {
             }
             opts.values.push((option, value));
         } else if name.starts_with('-') {
-            return Err(usage_error(command, format!("unknown option '{name}' for {command}")));
+            return Err(usage_error(command, format!("option {}: unknown for {command}", echo(name))));
         } else {
-            return Err(usage_error(command, format!("unexpected argument '{arg}'")));
+            return Err(usage_error(command, format!("argument {}: unexpected", echo(arg))));
         }
     }
     build(&opts)
@@ -196,6 +206,8 @@ fn build(opts: &Options<'_>) -> Result<Command, Failure> {
             rounds: opts.number("--rounds", 1, u64::from(u32::MAX))?.map_or(DEFAULT_ROUNDS, |n| n as u32),
             timeout: opts.timeout()?,
             json: opts.flag("--json"),
+            legacy: opts.flag("--legacy"),
+            follow: opts.flag("--follow"),
         }),
         "serve" => Command::Serve(ServeArgs { domain: opts.domain()?, port: opts.port()?, timeout: opts.timeout()? }),
         "flood" => Command::Flood(FloodArgs {
@@ -203,7 +215,7 @@ fn build(opts: &Options<'_>) -> Result<Command, Failure> {
             port: opts.port()?,
             count: match opts.number("--count", 1, u64::MAX)? {
                 Some(n) => n,
-                None => return Err(usage_error("flood", "flood needs --count")),
+                None => return Err(usage_error("flood", "--count: required by flood")),
             },
             timeout: opts.timeout()?,
         }),

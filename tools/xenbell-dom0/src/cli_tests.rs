@@ -22,16 +22,20 @@ fn ping_defaults_and_all_options() {
             rounds: 1000,
             timeout: Duration::from_millis(1000),
             json: false,
+            legacy: false,
+            follow: false,
         })
     );
     assert_eq!(
-        p("ping --json --domain=7 --port 5 --rounds=3 --timeout-ms 250").unwrap(),
+        p("ping --json --domain=7 --port 5 --rounds=3 --timeout-ms 250 --legacy --follow").unwrap(),
         Command::Ping(PingArgs {
             domain: DomainSpec::Id(7),
             port: Some(5),
             rounds: 3,
             timeout: Duration::from_millis(250),
             json: true,
+            legacy: true,
+            follow: true,
         })
     );
 }
@@ -67,24 +71,24 @@ fn bad_numbers_name_the_option() {
     assert!(usage_err("ping --domain x --timeout-ms 99999999999").starts_with("--timeout-ms:"));
     assert!(usage_err("flood --domain x --count 1e3").starts_with("--count: '1e3'"));
     assert!(usage_err("offer --remote 32752").starts_with("--remote: 32752 is out of range"));
-    assert!(usage_err("ping --domain 99999").starts_with("--domain: 99999 is not a domain id"));
+    assert!(usage_err("ping --domain 99999").starts_with("--domain: '99999' is not a domain id"));
     assert!(usage_err("ping --domain 99999999999999999999999").starts_with("--domain:"));
 }
 
 #[test]
 fn structural_errors() {
-    assert!(usage_err("").starts_with("no command given\nusage:"));
-    assert!(usage_err("pong").starts_with("unknown command 'pong'"));
-    assert!(usage_err("ping").starts_with("ping needs --domain\nusage: xenbell-dom0 ping"));
-    assert!(usage_err("flood --domain x").starts_with("flood needs --count\nusage: xenbell-dom0 flood"));
-    assert!(usage_err("offer").starts_with("offer needs --remote"));
+    assert!(usage_err("").starts_with("command: none given\nusage:"));
+    assert!(usage_err("pong").starts_with("command 'pong': unknown\nusage:"));
+    assert!(usage_err("ping").starts_with("--domain: required by ping\nusage: xenbell-dom0 ping"));
+    assert!(usage_err("flood --domain x").starts_with("--count: required by flood\nusage: xenbell-dom0 flood"));
+    assert!(usage_err("offer").starts_with("--remote: required by offer"));
     assert!(usage_err("ping --domain").starts_with("--domain needs a value"));
     assert!(usage_err("ping --domain x --domain y").starts_with("--domain given twice"));
     assert!(usage_err("ping --domain x --json --json").starts_with("--json given twice"));
     assert!(usage_err("ping --domain x --json=1").starts_with("--json takes no value"));
-    assert!(usage_err("status --domain x --port 3").starts_with("unknown option '--port' for status"));
-    assert!(usage_err("serve --domain x --json").starts_with("unknown option '--json' for serve"));
-    assert!(usage_err("ping --domain x extra").starts_with("unexpected argument 'extra'"));
+    assert!(usage_err("status --domain x --port 3").starts_with("option '--port': unknown for status"));
+    assert!(usage_err("serve --domain x --json").starts_with("option '--json': unknown for serve"));
+    assert!(usage_err("ping --domain x extra").starts_with("argument 'extra': unexpected"));
     assert!(usage_err("ping --domain=").starts_with("--domain: empty name"));
 }
 
@@ -92,9 +96,22 @@ fn structural_errors() {
 fn usage_lines() {
     assert_eq!(
         usage_line("ping"),
-        "usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json]"
+        "usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json] [--legacy] [--follow]"
     );
     assert_eq!(usage_line("status"), "usage: xenbell-dom0 status --domain <name|id>");
     assert_eq!(usage_line("offer"), "usage: xenbell-dom0 offer --remote <domid>");
     assert!(usage_line("nope").contains("ping") && usage_line("nope").contains("offer"));
+}
+
+#[test]
+fn untrusted_arguments_are_echoed_bounded() {
+    let long = "9".repeat(1000);
+    let m = usage_err(&format!("ping --domain {long}"));
+    assert!(m.starts_with("--domain: '9999"), "{m}");
+    assert!(m.lines().next().unwrap().contains("...' (1000 bytes) is not a domain id"), "{m}");
+    let args: Vec<String> = ["ping", "--domain", "x", "--rounds", "1\x1b[2J"].map(String::from).to_vec();
+    let m = parse(&args).unwrap_err().message;
+    assert!(m.starts_with(r"--rounds: '1\x1b[2J' is not a number"), "{m}");
+    let args: Vec<String> = ["\u{202e}ping"].map(String::from).to_vec();
+    assert!(parse(&args).unwrap_err().message.starts_with(r"command '\u{202e}ping': unknown"));
 }

@@ -16,7 +16,10 @@ use libc::c_ulong;
 
 use crate::channel::{EventChannel, OpError};
 use crate::ioctl::{ioc, ioc_none, ioctl_no_arg, ioctl_with_mut, IOC_NONE};
-use crate::privcmd::{PortState, Privcmd};
+use xen_abi::evtchn::PortState;
+use xen_abi::Port;
+
+use crate::privcmd::Privcmd;
 
 pub const DEVICE: &str = "/dev/xen/evtchn";
 
@@ -201,8 +204,10 @@ impl EventChannel for EvtchnDev {
     }
     /// Asks Xen through `/dev/xen/privcmd` (dom0 may ask about any domain's port).
     fn remote_port_state(&mut self, domain: u32, port: u32) -> Option<Result<PortState, OpError>> {
+        // Not a domain id or not a port: Xen could say nothing about it.
+        let (domain, port) = (u16::try_from(domain).ok()?, Port::new(port).ok()?);
         let privcmd = Privcmd::open().ok()?;
-        Some(privcmd.evtchn_status(u16::try_from(domain).ok()?, port))
+        Some(privcmd.evtchn_status(domain, port))
     }
 }
 

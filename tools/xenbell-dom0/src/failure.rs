@@ -1,19 +1,34 @@
-//! Exit codes (notes/interfaces.md) and the error every command returns.
+//! Exit codes (docs/protocol.md) and the error every command returns. Its
+//! message names its subject first (an option, a path, a port, a domain),
+//! untrusted parts echoed with [`echo::echo`].
 
 use std::fmt;
 
-/// The process exit status. 0-7 are the stable interface; 1 is everything
-/// else (an I/O error, no permission, a broken xenstore reply).
+use xenbell_proto::exit;
+
+/// The process exit status, the stable interface (docs/protocol.md): every
+/// failure has one of these, none is a catch-all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
 pub enum Exit {
-    Ok = 0,
-    Failed = 1,
-    Usage = 2,
-    NotXen = 3,
-    NoDomain = 4,
-    NoPort = 5,
-    BindRefused = 6,
-    Timeout = 7,
+    Ok = exit::OK,
+    /// A system call that cannot fail on Linux did (sigaction): a bug.
+    Internal = exit::FAILED,
+    /// Bad arguments.
+    Usage = exit::USAGE,
+    /// Not on Xen: `/dev/xen/*` missing, or not usable (not root).
+    NotXen = exit::NOT_XEN,
+    /// No such domain, or a name two domains share.
+    NoDomain = exit::NO_DOMAIN,
+    /// The guest has not published a (valid) port.
+    NoPort = exit::NO_PORT,
+    /// Xen refused the bind.
+    BindRefused = exit::BIND_REFUSED,
+    /// No answer in time, or the peer went away after binding.
+    Timeout = exit::TIMEOUT,
+    /// xenstore failed: xenstored did not answer within 5 s, refused a
+    /// request (EACCES, ...), or broke the wire format.
+    Xenstore = exit::XENSTORE,
 }
 
 impl Exit {
@@ -38,10 +53,6 @@ impl Failure {
     pub fn usage(message: impl Into<String>) -> Failure {
         Failure::new(Exit::Usage, message)
     }
-
-    pub fn failed(message: impl Into<String>) -> Failure {
-        Failure::new(Exit::Failed, message)
-    }
 }
 
 impl fmt::Display for Failure {
@@ -57,21 +68,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_match_interfaces_md() {
+    fn codes_match_protocol_md() {
         let table = [
             (Exit::Ok, 0),
-            (Exit::Failed, 1),
+            (Exit::Internal, 1),
             (Exit::Usage, 2),
             (Exit::NotXen, 3),
             (Exit::NoDomain, 4),
             (Exit::NoPort, 5),
             (Exit::BindRefused, 6),
             (Exit::Timeout, 7),
+            (Exit::Xenstore, 8),
         ];
         for (exit, code) in table {
             assert_eq!(exit.code(), code, "{exit:?}");
         }
         assert_eq!(Failure::usage("x").exit, Exit::Usage);
-        assert_eq!(Failure::failed("boom").to_string(), "boom");
+        assert_eq!(Failure::new(Exit::Xenstore, "boom").to_string(), "boom");
     }
 }

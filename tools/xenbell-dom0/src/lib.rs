@@ -12,6 +12,7 @@ pub mod cmd;
 pub mod domain;
 pub mod evtchn;
 pub mod failure;
+pub mod follow;
 pub mod guest;
 pub mod ioctl;
 pub mod poll;

@@ -1,5 +1,5 @@
 //! Round-trip statistics and their two renderings: one readable line, and the
-//! JSON object of notes/interfaces.md.
+//! JSON object of docs/protocol.md.
 
 use std::time::Duration;
 

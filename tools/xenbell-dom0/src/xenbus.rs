@@ -4,7 +4,9 @@
 //! Replies are matched by `req_id` (the Linux driver restores ours in each
 //! reply, `drivers/xen/xenbus/xenbus_dev_frontend.c`), so the late reply to
 //! a request that timed out is discarded, never taken as the answer to the
-//! next one. Watch events are queued by the engine (this tool sets none).
+//! next one. Watch events that arrive in between are queued by the engine
+//! for [`Xenbus::next_watch_event`] (at most [`MAX_WATCH_EVENTS`]; newer
+//! ones are dropped beyond that, and counted).
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
@@ -20,11 +22,25 @@ pub const DEVICE: &str = "/dev/xen/xenbus";
 /// How long to wait for xenstored before giving up.
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Byte transport to xenstored: the device, or a fake in tests. The
-/// engine's transport with `io::Error`s (implemented for every such type).
-pub trait Transport: xs_client::Transport<Error = io::Error> {}
+/// Watch events kept while nobody takes them.
+pub const MAX_WATCH_EVENTS: usize = 256;
 
-impl<T: xs_client::Transport<Error = io::Error>> Transport for T {}
+/// A watch event: (path, token).
+pub type WatchEvent = (String, String);
+
+/// Byte transport to xenstored: the device, or a fake in tests. The
+/// engine's transport with `io::Error`s, plus a step before each use.
+pub trait Transport: xs_client::Transport<Error = io::Error> {
+    /// Makes the transport ready, before every request or wait for watch
+    /// events (e.g. opens the device at the first one, `app::Lazy`). An
+    /// error here fails that call alone ([`XenbusError::Io`]): nothing was
+    /// sent, the connection is not broken, the next call tries again.
+    fn connect(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Transport for DevXenbus {}
 
 /// `/dev/xen/xenbus`.
 pub struct DevXenbus {
@@ -135,7 +151,7 @@ pub struct Xenbus<T: Transport> {
 
 impl<T: Transport> Xenbus<T> {
     pub fn new(transport: T) -> Xenbus<T> {
-        let limits = Limits { timeout_ns: REPLY_TIMEOUT.as_nanos() as u64, ..Limits::DEFAULT };
+        let limits = Limits { timeout_ns: REPLY_TIMEOUT.as_nanos() as u64, max_watch_events: MAX_WATCH_EVENTS };
         Xenbus { client: Client::with_limits(transport, limits) }
     }
 
@@ -149,14 +165,20 @@ impl<T: Transport> Xenbus<T> {
         &self.client
     }
 
+    /// The engine, once the transport is ready ([`Transport::connect`]).
+    fn ready(&mut self) -> Result<&mut Client<T>, XenbusError> {
+        self.client.transport_mut().connect()?;
+        Ok(&mut self.client)
+    }
+
     /// Sends `request` and returns the payload of its reply.
     pub fn request(&mut self, request: Request<'_>) -> Result<Vec<u8>, XenbusError> {
-        Ok(self.client.request(Tx::NONE, &request)?)
+        Ok(self.ready()?.request(Tx::NONE, &request)?)
     }
 
     /// The value at `path`.
     pub fn read(&mut self, path: &str) -> Result<Vec<u8>, XenbusError> {
-        Ok(self.client.read(Tx::NONE, path)?)
+        Ok(self.ready()?.read(Tx::NONE, path)?)
     }
 
     /// The value at `path`, `None` if the node does not exist.
@@ -175,25 +197,43 @@ impl<T: Transport> Xenbus<T> {
     }
 
     pub fn write(&mut self, path: &str, value: &[u8]) -> Result<(), XenbusError> {
-        Ok(self.client.write(Tx::NONE, path, value)?)
+        Ok(self.ready()?.write(Tx::NONE, path, value)?)
     }
 
     pub fn mkdir(&mut self, path: &str) -> Result<(), XenbusError> {
-        Ok(self.client.mkdir(Tx::NONE, path)?)
+        Ok(self.ready()?.mkdir(Tx::NONE, path)?)
     }
 
     pub fn rm(&mut self, path: &str) -> Result<(), XenbusError> {
-        Ok(self.client.rm(Tx::NONE, path)?)
+        Ok(self.ready()?.rm(Tx::NONE, path)?)
     }
 
     /// Child names of `path` (invalid UTF-8 replaced).
     pub fn directory(&mut self, path: &str) -> Result<Vec<String>, XenbusError> {
-        Ok(self.client.directory(Tx::NONE, path)?)
+        Ok(self.ready()?.directory(Tx::NONE, path)?)
+    }
+
+    /// Watches `path` (and below) with `token`; xenstored fires it once at
+    /// once, then on every write or removal there.
+    pub fn watch(&mut self, path: &str, token: &str) -> Result<(), XenbusError> {
+        Ok(self.ready()?.watch(path, token)?)
+    }
+
+    pub fn unwatch(&mut self, path: &str, token: &str) -> Result<(), XenbusError> {
+        Ok(self.ready()?.unwatch(path, token)?)
+    }
+
+    /// The oldest watch event, waiting up to `timeout` for one (no request
+    /// is sent: a zero timeout only looks at what has arrived).
+    pub fn next_watch_event(&mut self, timeout: Duration) -> Result<Option<WatchEvent>, XenbusError> {
+        let client = self.ready()?;
+        let timeout_ns = u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX);
+        Ok(client.wait_watch_event(timeout_ns)?.map(|ev| (ev.path, ev.token)))
     }
 
     /// `/local/domain/<domid>` as xenstored reports it.
     pub fn get_domain_path(&mut self, domid: u32) -> Result<String, XenbusError> {
-        Ok(self.client.get_domain_path(domid)?)
+        Ok(self.ready()?.get_domain_path(domid)?)
     }
 }
 

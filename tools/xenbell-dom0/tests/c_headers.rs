@@ -1,17 +1,18 @@
-//! Compares the ioctl numbers and struct layouts in this crate with the real
-//! headers, by compiling a tiny C program: Linux's `xen/evtchn.h` and
-//! `xen/privcmd.h` (linux-libc-dev) and Xen's `xen/event_channel.h`
-//! (libxen-dev). Missing headers or compiler fail the test with a pointer to
-//! `make deps` instead of passing silently.
+//! Compares the ioctl numbers in this crate with the real headers, by
+//! compiling a tiny C program: Linux's `xen/evtchn.h` and `xen/privcmd.h`
+//! (linux-libc-dev; privcmd.h needs Xen's `xen/xen.h` from libxen-dev). The
+//! EVTCHNOP_status numbers and `struct evtchn_status` are xen-abi's, checked
+//! by its own header test. Missing headers skip the test with a printed reason, or fail
+//! it with a pointer to `make deps` under `XENBELL_REQUIRE_HEADERS=1`
+//! (`make host-test`); a failing compiler always fails.
 //!
 //! `xen/privcmd.h` includes the kernel-internal `<xen/interface/xen.h>`; a
 //! one-line shim maps it to libxen-dev's `<xen/xen.h>`.
 
 use xenbell_dom0::evtchn::*;
-use xenbell_dom0::privcmd::{EvtchnStatus, EVTCHNOP_STATUS, HYPERVISOR_EVENT_CHANNEL_OP, IOCTL_PRIVCMD_HYPERCALL};
+use xenbell_dom0::privcmd::IOCTL_PRIVCMD_HYPERCALL;
 
-const HEADERS: [&str; 3] =
-    ["/usr/include/xen/evtchn.h", "/usr/include/xen/privcmd.h", "/usr/include/xen/event_channel.h"];
+const HEADERS: [&str; 3] = ["/usr/include/xen/evtchn.h", "/usr/include/xen/privcmd.h", "/usr/include/xen/xen.h"];
 
 const PROGRAM: &str = r#"
 #include <stddef.h>
@@ -19,21 +20,18 @@ const PROGRAM: &str = r#"
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <xen/xen.h>
-#include <xen/event_channel.h>
 #include <xen/evtchn.h>
 #include <xen/privcmd.h>
 #define P(x) printf(#x " %lu\n", (unsigned long)(x))
 int main(void) {
     P(IOCTL_EVTCHN_BIND_VIRQ); P(IOCTL_EVTCHN_BIND_INTERDOMAIN); P(IOCTL_EVTCHN_BIND_UNBOUND_PORT);
     P(IOCTL_EVTCHN_UNBIND); P(IOCTL_EVTCHN_NOTIFY); P(IOCTL_EVTCHN_RESET); P(IOCTL_EVTCHN_RESTRICT_DOMID);
-    P(IOCTL_PRIVCMD_HYPERCALL); P(__HYPERVISOR_event_channel_op); P(EVTCHNOP_status);
-    P(sizeof(struct evtchn_status)); P(offsetof(struct evtchn_status, status));
-    P(offsetof(struct evtchn_status, u.interdomain.dom)); P(offsetof(struct evtchn_status, u.interdomain.port));
+    P(IOCTL_PRIVCMD_HYPERCALL);
     return 0;
 }
 "#;
 
-fn real_values() -> Vec<(String, u64)> {
+fn real_values() -> Option<Vec<(String, u64)>> {
     c_probe::Probe {
         name: "xenbell-dom0",
         headers: &HEADERS,
@@ -56,12 +54,7 @@ fn ioctls_and_layouts_match_the_headers() {
         ("IOCTL_EVTCHN_RESET", IOCTL_EVTCHN_RESET),
         ("IOCTL_EVTCHN_RESTRICT_DOMID", IOCTL_EVTCHN_RESTRICT_DOMID),
         ("IOCTL_PRIVCMD_HYPERCALL", IOCTL_PRIVCMD_HYPERCALL),
-        ("__HYPERVISOR_event_channel_op", HYPERVISOR_EVENT_CHANNEL_OP),
-        ("EVTCHNOP_status", EVTCHNOP_STATUS),
-        ("sizeof(struct evtchn_status)", std::mem::size_of::<EvtchnStatus>() as u64),
-        ("offsetof(struct evtchn_status, status)", std::mem::offset_of!(EvtchnStatus, status) as u64),
-        ("offsetof(struct evtchn_status, u.interdomain.dom)", std::mem::offset_of!(EvtchnStatus, u) as u64),
-        ("offsetof(struct evtchn_status, u.interdomain.port)", std::mem::offset_of!(EvtchnStatus, u) as u64 + 4),
     ];
-    c_probe::assert_matches(&ours, &real_values());
+    let Some(real) = real_values() else { return };
+    c_probe::assert_matches(&ours, &real);
 }

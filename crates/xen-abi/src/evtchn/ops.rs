@@ -8,6 +8,7 @@ use super::{
     EvtchnPort,
 };
 use crate::xen::DomId;
+use core::fmt;
 
 /// `struct evtchn_alloc_unbound` (event_channel.h): allocate a port that only
 /// `remote_dom` may bind.
@@ -116,15 +117,18 @@ pub struct EvtchnStatus {
 assert_layout!(EvtchnStatus, size = 24, align = 4,
     dom @ 0, port @ 4, status @ 8, vcpu @ 12, u @ 16);
 
-/// Decoded [`EvtchnStatus`]: the channel state with its union member.
+/// Decoded [`EvtchnStatus`]: what a port is, with its union member. The
+/// one decoding of `EVTCHNOP_status` for the kernel and the dom0 tool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChannelState {
-    /// `EVTCHNSTAT_closed`.
+pub enum PortState {
+    /// `EVTCHNSTAT_closed`: not in use.
     Closed,
-    /// `EVTCHNSTAT_unbound`: `u.unbound.dom` may bind it.
-    Unbound { remote_dom: DomId },
-    /// `EVTCHNSTAT_interdomain`: connected to `u.interdomain.{dom, port}`.
-    Interdomain { remote_dom: DomId, remote_port: EvtchnPort },
+    /// `EVTCHNSTAT_unbound`: allocated, waiting for `remote` (`u.unbound.dom`)
+    /// to bind it.
+    Unbound { remote: DomId },
+    /// `EVTCHNSTAT_interdomain`: connected to `remote_port` of `remote`
+    /// (`u.interdomain.{dom, port}`).
+    Interdomain { remote: DomId, remote_port: EvtchnPort },
     /// `EVTCHNSTAT_pirq`: `u.pirq`.
     Pirq(u32),
     /// `EVTCHNSTAT_virq`: `u.virq`.
@@ -133,6 +137,24 @@ pub enum ChannelState {
     Ipi,
     /// A status value this crate does not know.
     Unknown(u32),
+}
+
+impl fmt::Display for PortState {
+    /// For messages: `closed`, `unbound (offered to domain 0)`,
+    /// `interdomain (connected to domain 0 port 41)`, `virq 1`, ...
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PortState::Closed => f.write_str("closed"),
+            PortState::Unbound { remote } => write!(f, "unbound (offered to domain {remote})"),
+            PortState::Interdomain { remote, remote_port } => {
+                write!(f, "interdomain (connected to domain {remote} port {remote_port})")
+            }
+            PortState::Pirq(n) => write!(f, "pirq {n}"),
+            PortState::Virq(n) => write!(f, "virq {n}"),
+            PortState::Ipi => f.write_str("ipi"),
+            PortState::Unknown(n) => write!(f, "unknown status {n}"),
+        }
+    }
 }
 
 impl EvtchnStatus {
@@ -163,18 +185,24 @@ impl EvtchnStatus {
     }
 
     /// The state, with the union member that `status` selects.
-    pub const fn state(&self) -> ChannelState {
+    pub const fn state(&self) -> PortState {
         match self.status {
-            EVTCHNSTAT_closed => ChannelState::Closed,
-            EVTCHNSTAT_unbound => ChannelState::Unbound { remote_dom: self.unbound_dom() },
+            EVTCHNSTAT_closed => PortState::Closed,
+            EVTCHNSTAT_unbound => PortState::Unbound { remote: self.unbound_dom() },
             EVTCHNSTAT_interdomain => {
-                ChannelState::Interdomain { remote_dom: self.interdomain_dom(), remote_port: self.interdomain_port() }
+                PortState::Interdomain { remote: self.interdomain_dom(), remote_port: self.interdomain_port() }
             }
-            EVTCHNSTAT_pirq => ChannelState::Pirq(self.pirq()),
-            EVTCHNSTAT_virq => ChannelState::Virq(self.virq()),
-            EVTCHNSTAT_ipi => ChannelState::Ipi,
-            other => ChannelState::Unknown(other),
+            EVTCHNSTAT_pirq => PortState::Pirq(self.pirq()),
+            EVTCHNSTAT_virq => PortState::Virq(self.virq()),
+            EVTCHNSTAT_ipi => PortState::Ipi,
+            other => PortState::Unknown(other),
         }
+    }
+
+    /// The argument for asking about `port` of `dom` (`DOMID_SELF`: ours;
+    /// dom0 may ask about any domain's); Xen fills in the rest.
+    pub const fn query(dom: DomId, port: EvtchnPort) -> EvtchnStatus {
+        EvtchnStatus { dom, port, status: 0, vcpu: 0, u: [0; 2] }
     }
 }
 
@@ -253,18 +281,22 @@ mod tests {
     #[test]
     fn status_union_decoding() {
         let mut s = EvtchnStatus { status: EVTCHNSTAT_interdomain, u: [0xdead_0007, 42], ..Default::default() };
-        assert_eq!(s.state(), ChannelState::Interdomain { remote_dom: 7, remote_port: 42 });
+        assert_eq!(s.state(), PortState::Interdomain { remote: 7, remote_port: 42 });
+        assert_eq!(s.state().to_string(), "interdomain (connected to domain 7 port 42)");
         s.status = EVTCHNSTAT_unbound;
-        assert_eq!(s.state(), ChannelState::Unbound { remote_dom: 7 });
+        assert_eq!(s.state(), PortState::Unbound { remote: 7 });
+        assert_eq!(s.state().to_string(), "unbound (offered to domain 7)");
         s.status = EVTCHNSTAT_virq;
-        assert_eq!(s.state(), ChannelState::Virq(0xdead_0007));
+        assert_eq!(s.state(), PortState::Virq(0xdead_0007));
         s.status = EVTCHNSTAT_pirq;
-        assert_eq!(s.state(), ChannelState::Pirq(0xdead_0007));
+        assert_eq!(s.state(), PortState::Pirq(0xdead_0007));
         s.status = EVTCHNSTAT_ipi;
-        assert_eq!(s.state(), ChannelState::Ipi);
+        assert_eq!(s.state(), PortState::Ipi);
         s.status = EVTCHNSTAT_closed;
-        assert_eq!(s.state(), ChannelState::Closed);
+        assert_eq!(s.state(), PortState::Closed);
+        assert_eq!(s.state().to_string(), "closed");
         s.status = 99;
-        assert_eq!(s.state(), ChannelState::Unknown(99));
+        assert_eq!(s.state(), PortState::Unknown(99));
+        assert_eq!(s.state().to_string(), "unknown status 99");
     }
 }

@@ -1,7 +1,7 @@
 //! The `evtchn_status` union check: C stores each union member, prints the
 //! struct's bytes, and the Rust accessors must decode what C stored.
 
-use xen_abi::evtchn::{ChannelState, EVTCHNSTAT_ipi, EvtchnStatus};
+use xen_abi::evtchn::{EVTCHNSTAT_ipi, EvtchnStatus, PortState};
 
 /// C statements printing byte images of `struct evtchn_status` with each
 /// union member set, for the accessor test.
@@ -40,10 +40,10 @@ pub fn check_status_samples(samples: &[(String, Vec<u8>)]) {
             u: [u32_at(u), u32_at(u + 4)],
         }
     };
-    assert_eq!(get("interdomain").state(), ChannelState::Interdomain { remote_dom: 0x1234, remote_port: 0x89ab_cdef });
-    assert_eq!(get("unbound").state(), ChannelState::Unbound { remote_dom: 0x7ff0 });
-    assert_eq!(get("virq").state(), ChannelState::Virq(0x0102_0304));
-    assert_eq!(get("pirq").state(), ChannelState::Pirq(0xa0b0_c0d0));
+    assert_eq!(get("interdomain").state(), PortState::Interdomain { remote: 0x1234, remote_port: 0x89ab_cdef });
+    assert_eq!(get("unbound").state(), PortState::Unbound { remote: 0x7ff0 });
+    assert_eq!(get("virq").state(), PortState::Virq(0x0102_0304));
+    assert_eq!(get("pirq").state(), PortState::Pirq(0xa0b0_c0d0));
     let h = get("header");
     assert_eq!((h.dom, h.port, h.status, h.vcpu), (0xbeef, 4095, EVTCHNSTAT_ipi, 3));
 }

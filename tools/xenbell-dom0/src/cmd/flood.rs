@@ -9,7 +9,7 @@ use crate::cli::FloodArgs;
 use crate::cmd::say;
 
 use crate::failure::Failure;
-use crate::guest::{connect, event_failure, Connection};
+use crate::guest::{close_session, connect, event_failure};
 use crate::progress::Progress;
 use crate::xenbus::{Transport, Xenbus};
 
@@ -20,7 +20,8 @@ pub fn run<E: EventChannel, T: Transport>(
     out: &mut dyn Write,
     progress: &mut Progress,
 ) -> Result<(), Failure> {
-    let Connection { dom, port, local } = connect(ev, xs, &args.domain, args.port, args.timeout)?;
+    let conn = connect(ev, xs, &args.domain, args.port, args.timeout, false)?;
+    let (dom, port, local) = (&conn.dom, conn.port, conn.local);
     let start = Instant::now();
     let mut sent: u64 = 0;
     let mut error = None;
@@ -38,7 +39,7 @@ pub fn run<E: EventChannel, T: Transport>(
     progress.finish();
     let rate = if secs > 0.0 { sent as f64 / secs } else { 0.0 };
     say(out, &format!("sent {sent} notifications to {} port {port} in {:.3} s ({rate:.0}/s)", dom.describe(), secs));
-    let _ = ev.unbind(local);
+    close_session(ev, xs, &conn);
     error.map_or(Ok(()), Err)
 }
 

@@ -1,20 +1,28 @@
 //! `offer`: the guest's role, for a Linux guest. Allocates a port for
-//! `--remote`, publishes it and state=ready under our own home, answers every
-//! event with a notify (state=connected from the first one), and on SIGTERM
-//! or SIGINT writes state=done, removes the port key and unbinds.
+//! `--remote`, publishes it, guest-state=2 and state=ready under our own
+//! home, answers every event with a notify, and on SIGTERM or SIGINT writes
+//! state=done and guest-state=6, removes the port key and unbinds.
+//!
+//! Sessions as xenbell has them (README "Session handshake"): a watch on
+//! peer-state, looked at whenever no event came for [`STOP_POLL`]: 3 opens
+//! a session (guest-state=4, state=connected), 5/6 closes it (2, ready). A
+//! peer without the handshake: state=connected from its first event.
 
 use std::io::Write;
 use std::time::Duration;
+use xenbell_proto::xenstore::{state, xenbus_state as xb};
 
 use crate::channel::EventChannel;
 use crate::cmd::say;
 use crate::domain::{home, store_failure};
 use crate::failure::{Exit, Failure};
-use crate::guest::{event_failure, PORT_KEY, STATE_KEY};
+use crate::guest::{event_failure, GUEST_STATE_KEY, PEER_STATE_KEY, PORT_KEY, STATE_KEY};
 use crate::xenbus::{Transport, Xenbus};
 
-/// How often the loop looks at the stop flag when no signal interrupts it.
-const STOP_POLL: Duration = Duration::from_millis(500);
+/// How often the loop looks at the stop flag and the watch when no event
+/// comes (a peer waits this long at most for its session to open).
+const STOP_POLL: Duration = Duration::from_millis(100);
+const WATCH_TOKEN: &str = "xenbell-offer";
 
 pub fn run<E: EventChannel, T: Transport>(
     ev: &mut E,
@@ -25,15 +33,21 @@ pub fn run<E: EventChannel, T: Transport>(
 ) -> Result<(), Failure> {
     let local = ev
         .bind_unbound(remote)
-        .map_err(|e| Failure::new(Exit::BindRefused, format!("cannot offer a port to domain {remote}: {e}")))?;
+        .map_err(|e| Failure::new(Exit::BindRefused, format!("domain {remote}: cannot offer a port: {e}")))?;
     // Relative paths resolve against our own home; the id is for messages.
     let own = xs.read_text("domid").ok().flatten();
     let where_ = own.as_deref().and_then(|d| d.parse::<u32>().ok()).map_or_else(|| "our home".to_string(), home);
     let publish = |xs: &mut Xenbus<T>, key: &str, value: &str| {
-        xs.write(key, value.as_bytes()).map_err(|e| store_failure(&format!("writing {where_}/{key}"), e))
+        xs.write(key, value.as_bytes()).map_err(|e| store_failure(&format!("{where_}/{key}"), "write", e))
     };
+    xs.watch(PEER_STATE_KEY, WATCH_TOKEN)
+        .map_err(|e| store_failure(&format!("{where_}/{PEER_STATE_KEY}"), "watch", e))?;
+    publish(xs, GUEST_STATE_KEY, xb::INIT_WAIT)?;
     publish(xs, PORT_KEY, &local.to_string())?;
-    publish(xs, STATE_KEY, "ready")?;
+    publish(xs, STATE_KEY, state::READY)?;
+    // The peer-state acted on last (several watch events can read one value).
+    let mut last: Option<String> = None;
+    let mut session = false;
     say(out, &format!("offering port {local} to domain {remote} ({where_}/{PORT_KEY})"));
     let mut answered: u64 = 0;
     let result = loop {
@@ -42,7 +56,25 @@ pub fn run<E: EventChannel, T: Transport>(
         }
         let port = match ev.wait(STOP_POLL) {
             Ok(Some(p)) => p,
-            Ok(None) => continue,
+            Ok(None) => {
+                let mut seen = false;
+                while let Ok(Some(_)) = xs.next_watch_event(Duration::ZERO) {
+                    seen = true;
+                }
+                let now = if seen { xs.read_text(PEER_STATE_KEY).ok().flatten() } else { None };
+                if now.is_some() && now != last {
+                    let (gs, st, open) = match now.as_deref() {
+                        Some(xb::INITIALISED) => (xb::CONNECTED, state::CONNECTED, true),
+                        Some(xb::CLOSING) | Some(xb::CLOSED) => (xb::INIT_WAIT, state::READY, false),
+                        _ => continue,
+                    };
+                    last = now;
+                    session = open;
+                    let _ = publish(xs, GUEST_STATE_KEY, gs);
+                    let _ = publish(xs, STATE_KEY, st);
+                }
+                continue;
+            }
             Err(e) if e.source.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => break Err(event_failure(e)),
         };
@@ -56,11 +88,12 @@ pub fn run<E: EventChannel, T: Transport>(
             break Err(event_failure(e));
         }
         answered += 1;
-        if answered == 1 {
-            let _ = publish(xs, STATE_KEY, "connected");
+        if answered == 1 && !session {
+            let _ = publish(xs, STATE_KEY, state::CONNECTED);
         }
     };
-    let _ = publish(xs, STATE_KEY, "done");
+    let _ = publish(xs, STATE_KEY, state::DONE);
+    let _ = publish(xs, GUEST_STATE_KEY, xb::CLOSED);
     let _ = xs.rm(PORT_KEY);
     let _ = ev.unbind(local);
     say(out, &format!("answered {answered} events from domain {remote}"));
@@ -98,8 +131,27 @@ mod tests {
         assert_eq!(store.get("/local/domain/3/data/xenbell/state").as_deref(), Some("done"));
         assert_eq!(store.get("/local/domain/3/data/xenbell/port"), None);
         let writes: Vec<&str> = store.log.iter().filter(|l| l.starts_with("Write")).map(String::as_str).collect();
-        // port, ready, connected, done
-        assert_eq!(writes.len(), 4, "{writes:?}");
-        assert_eq!(writes[0], "Write /local/domain/3/data/xenbell/port");
+        // guest-state 2, port, ready, connected, done, guest-state 6
+        assert_eq!(writes.len(), 6, "{writes:?}");
+        assert_eq!(writes[1], "Write /local/domain/3/data/xenbell/port");
+    }
+
+    #[test]
+    fn speaks_the_guest_side_of_the_handshake() {
+        let mut store = FakeStore::new().with_domain(3, "linux-guest");
+        store.own_domid = 3;
+        // A peer already asked (the watch's first fire brings it).
+        store.set("/local/domain/3/data/xenbell/peer-state", "3");
+        let mut xs = Xenbus::new(store);
+        let mut ev = FakeEvtchn::new(Peer::Silent);
+        let turns = Cell::new(0u32);
+        let stop = || {
+            turns.set(turns.get() + 1);
+            turns.get() > 3
+        };
+        run(&mut ev, &mut xs, 0, &mut Vec::new(), &stop).unwrap();
+        let store = xs.transport_mut();
+        assert_eq!(store.written("/local/domain/3/data/xenbell/guest-state"), ["2", "4", "6"]);
+        assert_eq!(store.written("/local/domain/3/data/xenbell/state"), ["ready", "connected", "done"]);
     }
 }

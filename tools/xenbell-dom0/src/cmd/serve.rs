@@ -10,7 +10,7 @@ use crate::cli::ServeArgs;
 use crate::cmd::say;
 
 use crate::failure::{Exit, Failure};
-use crate::guest::{connect, event_failure, state, Connection};
+use crate::guest::{close_session, connect, event_failure, guest_leaving, state};
 use crate::progress::Progress;
 use crate::xenbus::{Transport, Xenbus};
 
@@ -24,7 +24,8 @@ pub fn run<E: EventChannel, T: Transport>(
     out: &mut dyn Write,
     progress: &mut Progress,
 ) -> Result<(), Failure> {
-    let Connection { dom, port, local } = connect(ev, xs, &args.domain, args.port, args.timeout)?;
+    let conn = connect(ev, xs, &args.domain, args.port, args.timeout, false)?;
+    let (dom, port, local) = (conn.dom.clone(), conn.port, conn.local);
     progress.note(&format!("serving {} port {port} (local port {local})", dom.describe()));
     let mut answered: u64 = 0;
     let mut last_event = Instant::now();
@@ -36,7 +37,7 @@ pub fn run<E: EventChannel, T: Transport>(
                 _ => Err(Failure::new(
                     Exit::Timeout,
                     format!(
-                        "no event from domain {} within {} ms (answered {answered}): guest gone or not leading?",
+                        "domain {}: no event within {} ms (answered {answered}): guest gone or not leading?",
                         dom.id,
                         args.timeout.as_millis()
                     ),
@@ -54,6 +55,9 @@ pub fn run<E: EventChannel, T: Transport>(
                 }
             }
             None => {
+                if let Some(f) = guest_leaving(xs, &conn) {
+                    break Err(f);
+                }
                 if state(xs, dom.id)?.as_deref() == Some("done") {
                     break Ok(());
                 }
@@ -61,7 +65,7 @@ pub fn run<E: EventChannel, T: Transport>(
         }
     };
     progress.finish();
-    let _ = ev.unbind(local);
+    close_session(ev, xs, &conn);
     say(out, &format!("answered {answered} events from {} port {port}", dom.describe()));
     result
 }
@@ -99,6 +103,6 @@ mod tests {
         let mut out = Vec::new();
         let f = run(&mut ev, &mut xs, &args(), &mut out, &mut Progress::off()).unwrap_err();
         assert_eq!(f.exit, Exit::Timeout);
-        assert!(f.message.starts_with("no event from domain 7 within 30 ms (answered 2)"), "{}", f.message);
+        assert!(f.message.starts_with("domain 7: no event within 30 ms (answered 2)"), "{}", f.message);
     }
 }

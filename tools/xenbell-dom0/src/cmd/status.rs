@@ -8,17 +8,21 @@ use crate::cmd::say;
 use crate::domain::resolve;
 use crate::failure::Failure;
 use crate::guest::{key_path, parse_port, state, PORT_KEY};
-use crate::privcmd::{PortState, Privcmd};
+use xen_abi::evtchn::PortState;
+use xen_abi::xen::DomId;
+use xen_abi::Port;
+
+use crate::privcmd::Privcmd;
 use crate::xenbus::{Transport, Xenbus};
 
 /// Asks Xen about a port of another domain (EVTCHNOP_status).
 pub trait PortQuery {
-    fn port_state(&mut self, dom: u32, port: u32) -> Result<PortState, OpError>;
+    fn port_state(&mut self, dom: DomId, port: Port) -> Result<PortState, OpError>;
 }
 
 impl PortQuery for Privcmd {
-    fn port_state(&mut self, dom: u32, port: u32) -> Result<PortState, OpError> {
-        self.evtchn_status(dom as u16, port) // domain ids fit 16 bits (DOMID_MAX)
+    fn port_state(&mut self, dom: DomId, port: Port) -> Result<PortState, OpError> {
+        self.evtchn_status(dom, port)
     }
 }
 
@@ -32,23 +36,24 @@ pub fn run<T: Transport>(
     let dom = resolve(xs, domain)?;
     say(out, &dom.describe());
     let port_path = key_path(dom.id, PORT_KEY);
-    let port_text =
-        xs.read_text(&port_path).map_err(|e| crate::domain::store_failure(&format!("reading {port_path}"), e))?;
+    let port_text = xs.read_text(&port_path).map_err(|e| crate::domain::store_failure(&port_path, "read", e))?;
     let port = port_text.as_deref().and_then(parse_port);
     match (&port_text, port) {
         (None, _) => say(out, &format!("port: none ({PORT_KEY} not published)")),
-        (Some(text), None) => say(out, &format!("port: invalid '{text}'")),
+        (Some(text), None) => say(out, &format!("port: invalid {}", echo::echo(text))),
         (Some(_), Some(p)) => say(out, &format!("port: {p}")),
     }
     let state = state(xs, dom.id)?;
     say(out, &format!("state: {}", state.as_deref().unwrap_or("none")));
     if let Some(port) = port {
-        let line = match query {
-            Ok(q) => match q.port_state(dom.id, port) {
+        let line = match (query, DomId::try_from(dom.id), Port::new(port)) {
+            (Err(why), _, _) => format!("unknown ({why})"),
+            (Ok(_), Err(_), _) => format!("unknown (domain id {} does not fit a domid_t)", dom.id),
+            (Ok(_), _, Err(e)) => format!("unknown ({e})"),
+            (Ok(q), Ok(dom), Ok(port)) => match q.port_state(dom, port) {
                 Ok(s) => s.to_string(),
                 Err(e) => format!("unknown ({e})"),
             },
-            Err(why) => format!("unknown ({why})"),
         };
         say(out, &format!("evtchn: {line}"));
     }
@@ -62,7 +67,7 @@ mod tests {
 
     struct Says(PortState);
     impl PortQuery for Says {
-        fn port_state(&mut self, _: u32, _: u32) -> Result<PortState, OpError> {
+        fn port_state(&mut self, _: DomId, _: Port) -> Result<PortState, OpError> {
             Ok(self.0)
         }
     }

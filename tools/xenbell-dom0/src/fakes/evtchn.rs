@@ -5,7 +5,7 @@ use std::io;
 use std::time::Duration;
 
 use crate::channel::{EventChannel, OpError};
-use crate::privcmd::PortState;
+use xen_abi::evtchn::PortState;
 
 /// What the domain at the other end does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,11 +5,13 @@ use std::io;
 
 use xs_wire::{Header, MsgType, Parser};
 
+use crate::xenbus::Transport;
+
 pub struct FakeStore {
     pub nodes: BTreeMap<String, Vec<u8>>,
     /// The domain whose home relative paths resolve against.
     pub own_domid: u32,
-    /// At most this many bytes per `recv`, to exercise reassembly.
+    /// At most this many bytes per `read`, to exercise reassembly.
     pub chunk: usize,
     /// Never answer (xenstored hung).
     pub silent: bool,
@@ -19,6 +21,17 @@ pub struct FakeStore {
     /// Requests seen, as "TYPE path", and their request ids.
     pub log: Vec<String>,
     pub req_ids: Vec<u32>,
+    /// (path, value) of every write, by any client, in order.
+    pub writes: Vec<(String, String)>,
+    /// Plays a handshaking xenbell in domain N: answers each write of
+    /// `data/xenbell/peer-state` there (3 -> guest-state 4, 5/6 -> 2).
+    pub guest: Option<u32>,
+    /// The scripted guest shuts down with this reason the first time the
+    /// client looks for bytes when none are queued (it polls for watch
+    /// events: a quiet moment mid-run) while a session is open.
+    pub leave_when_polled: Option<&'static str>,
+    /// (path, token) of the watches set.
+    watches: Vec<(String, String)>,
     outbox: Vec<u8>,
     held: Vec<u8>,
     parser: Box<Parser>,
@@ -36,10 +49,71 @@ impl FakeStore {
             holding: false,
             log: Vec::new(),
             req_ids: Vec::new(),
+            writes: Vec::new(),
+            guest: None,
+            leave_when_polled: None,
+            watches: Vec::new(),
             outbox: Vec::new(),
             held: Vec::new(),
             parser: Box::new(Parser::new()),
             now: 0,
+        }
+    }
+
+    /// A handshaking guest `id` (named `name`) offering `port`, in state 2.
+    pub fn with_guest(mut self, id: u32, name: &str, port: u32) -> FakeStore {
+        self = self.with_domain(id, name);
+        self.set(&format!("/local/domain/{id}/data/xenbell/port"), &port.to_string());
+        self.set(&format!("/local/domain/{id}/data/xenbell/guest-state"), "2");
+        self.guest = Some(id);
+        self
+    }
+
+    /// Writes `path` as another client would: watches fire.
+    pub fn write_as_other(&mut self, path: &str, value: &str) {
+        self.set(path, value);
+        self.writes.push((path.to_string(), value.to_string()));
+        self.fire(path);
+    }
+
+    /// The values written to `path`, in order.
+    pub fn written(&self, path: &str) -> Vec<&str> {
+        self.writes.iter().filter(|(p, _)| p == path).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// Queues a watch event for every watch on `path` or a parent of it.
+    fn fire(&mut self, path: &str) {
+        let hits: Vec<(String, String)> =
+            self.watches.iter().filter(|(w, _)| path == w || path.starts_with(&format!("{w}/"))).cloned().collect();
+        for (_, token) in hits {
+            let payload: Vec<u8> = path.bytes().chain([0]).chain(token.bytes()).chain([0]).collect();
+            self.reply(MsgType::WatchEvent, 0, &payload);
+        }
+    }
+
+    /// The scripted guest's answer to a write of `path`.
+    fn guest_reacts(&mut self, path: &str, value: &[u8]) {
+        let Some(id) = self.guest else { return };
+        if path != format!("/local/domain/{id}/data/xenbell/peer-state") {
+            return;
+        }
+        let state = match value {
+            b"3" => "4",
+            b"5" | b"6" => "2",
+            _ => return,
+        };
+        self.write_as_other(&format!("/local/domain/{id}/data/xenbell/guest-state"), state);
+    }
+
+    /// The scripted guest leaves ([`FakeStore::leave_when_polled`]) if a
+    /// session is open.
+    fn maybe_leave(&mut self) {
+        let (Some(id), Some(why)) = (self.guest, self.leave_when_polled) else { return };
+        let home = format!("/local/domain/{id}/data/xenbell");
+        if self.get(&format!("{home}/guest-state")).as_deref() == Some("4") {
+            self.leave_when_polled = None;
+            self.set(&format!("{home}/leaving"), why);
+            self.write_as_other(&format!("{home}/guest-state"), "5");
         }
     }
 
@@ -114,8 +188,23 @@ impl FakeStore {
             }
             MsgType::Read if self.exists(&path) => self.reply(MsgType::Read, id, b""),
             MsgType::Write => {
-                self.nodes.insert(path, rest.to_vec());
+                self.nodes.insert(path.clone(), rest.to_vec());
+                self.writes.push((path.clone(), String::from_utf8_lossy(rest).into_owned()));
                 self.reply(MsgType::Write, id, b"OK\0");
+                self.fire(&path);
+                self.guest_reacts(&path, rest);
+            }
+            MsgType::Watch => {
+                let token = String::from_utf8_lossy(rest).trim_end_matches('\0').to_string();
+                self.watches.push((path.clone(), token));
+                self.reply(MsgType::Watch, id, b"OK\0");
+                // xenstored fires a new watch once at once.
+                self.fire(&path);
+            }
+            MsgType::Unwatch => {
+                let token = String::from_utf8_lossy(rest).trim_end_matches('\0').to_string();
+                self.watches.retain(|w| *w != (path.clone(), token.clone()));
+                self.reply(MsgType::Unwatch, id, b"OK\0");
             }
             MsgType::Mkdir => {
                 if !self.exists(&path) {
@@ -127,6 +216,7 @@ impl FakeStore {
                 let prefix = format!("{path}/");
                 self.nodes.retain(|k, _| *k != path && !k.starts_with(&prefix));
                 self.reply(MsgType::Rm, id, b"OK\0");
+                self.fire(&path);
             }
             MsgType::Directory if self.exists(&path) => {
                 let prefix = format!("{path}/");
@@ -170,6 +260,11 @@ impl xs_client::Transport for FakeStore {
     /// At most `chunk` bytes of what is queued, to exercise reassembly.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.release();
+        // A request's reply is queued as soon as the request is whole, so a
+        // read finding nothing queued (and nothing held) is a poll.
+        if self.outbox.is_empty() && self.held.is_empty() {
+            self.maybe_leave();
+        }
         let n = self.chunk.min(buf.len()).min(self.outbox.len());
         buf[..n].copy_from_slice(&self.outbox[..n]);
         self.outbox.drain(..n);
@@ -186,3 +281,5 @@ impl xs_client::Transport for FakeStore {
         self.now
     }
 }
+
+impl Transport for FakeStore {}

@@ -1,0 +1,120 @@
+//! The main loop: the one place that waits, for a peer's event, a xenstore
+//! watch event or (while a session is open) the status tick, and hands what
+//! came to its owner by watch token. Nothing here runs in the upcall: the
+//! port handlers only count and answer; every xenstore request is made
+//! from here.
+//!
+//! Without a session the loop sleeps with no timer at all
+//! (`wait::idle_until`): an idle xenbell does no xenstore traffic and is
+//! woken only by events.
+
+use super::control::{self, Control};
+use super::idle::Sample;
+use super::keys;
+use super::received;
+use super::session::{Sessions, STATUS_TICK_NS};
+use crate::watchdog::{self, Phase};
+use crate::xen::{time, wait, xenstore};
+
+/// Watch tokens (any string; ours name what they watch).
+const TOKEN_PEER: &str = "peer-state";
+const TOKEN_CONTROL: &str = "control-shutdown";
+
+pub struct Loop {
+    pub sessions: Sessions,
+    control: Control,
+    /// The domain our port is offered to (a fresh port after a resume).
+    remote: xen_abi::DomId,
+    /// When the open session's port is looked at next.
+    next_status: u64,
+}
+
+impl Loop {
+    pub fn new(port: xen_abi::Port, remote: xen_abi::DomId) -> Loop {
+        Loop { sessions: Sessions::new(port), control: Control::new(), remote, next_status: 0 }
+    }
+
+    /// Sets the watches (each fires once at once: a request made before we
+    /// listened is handled by the first [`Loop::step`]s) and advertises the
+    /// control features. A failure is fatal: we would not hear the peer or
+    /// the toolstack.
+    pub fn start(&mut self) {
+        register_watches();
+    }
+
+    /// Handles what has come without waiting (the watches' first fires).
+    pub fn settle(&mut self) {
+        self.dispatch_watch_events(Sample::now());
+    }
+
+    /// Waits for something to do and does it.
+    pub fn step(&mut self) {
+        let open = self.sessions.is_open();
+        let wake = || xenstore::watch_event_pending() || (!open && received() > 0);
+        if open {
+            watchdog::progress(Phase::Idle);
+            let left = self.next_status.saturating_sub(time::system_time_ns());
+            let _ = wait::wait_until(Some(left), wake);
+        } else {
+            watchdog::progress(Phase::Asleep);
+            wait::idle_until(wake);
+        }
+        let woke = Sample::now();
+        self.dispatch_watch_events(woke);
+        if !self.sessions.is_open() && received() > 0 {
+            self.sessions.idle.mark(woke);
+            self.sessions.open_legacy();
+        }
+        if self.sessions.is_open() {
+            let now = time::system_time_ns();
+            if open && now >= self.next_status {
+                self.sessions.check_status();
+            }
+            if !open || now >= self.next_status {
+                self.next_status = now + STATUS_TICK_NS;
+            }
+        }
+    }
+
+    /// Takes every queued watch event, then acts once per token: the
+    /// handlers read the current value, so one read serves many events.
+    fn dispatch_watch_events(&mut self, woke: Sample) {
+        let (mut peer, mut control) = (false, false);
+        loop {
+            match xenstore::next_watch_event(0) {
+                Ok(Some((_, token))) => match token.as_str() {
+                    TOKEN_PEER => peer = true,
+                    TOKEN_CONTROL => control = true,
+                    other => log::debug!("pingpong: watch event with unknown token {}", keys::shown(other)),
+                },
+                Ok(None) => break,
+                Err(e) => {
+                    log::warn!("pingpong: {e}");
+                    break;
+                }
+            }
+        }
+        if peer || control {
+            self.sessions.idle.mark(woke);
+        }
+        if peer {
+            self.sessions.on_peer_state();
+        }
+        if control {
+            self.control.on_request(&mut self.sessions, self.remote, register_watches);
+        }
+    }
+}
+
+/// Sets our watches and advertises the control features: at start, and
+/// again in each new domain after a resume (watches and keys die with the
+/// old one). A failed watch is fatal: we would not hear the peer or the
+/// toolstack.
+fn register_watches() {
+    for (path, token) in [(keys::PEER_STATE, TOKEN_PEER), (control::SHUTDOWN, TOKEN_CONTROL)] {
+        if let Err(e) = xenstore::watch(path, token) {
+            super::fatal(e);
+        }
+    }
+    control::advertise();
+}
