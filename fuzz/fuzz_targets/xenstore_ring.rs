@@ -2,13 +2,13 @@
 //! `rsp`, 1024 bytes each: `xen_ring::Producer`, `xen_ring::Consumer`, and
 //! `xs_wire::Parser` reassembling replies) against a hostile xenstored.
 //!
-//! A client loop like `Client::transact`/`receive` in src/xen/xenstore.rs
-//! sends each request (encoded by `xs_wire::Request`), then reads the
+//! A minimal client loop over the ring primitives (the real engine,
+//! crates/xs-client, is fuzzed by `xs_client`) sends each request (encoded by `xs_wire::Request`), then reads the
 //! response ring in reads of up to 256 bytes, feeds the parser, skips watch
 //! events and replies to other request ids, returns the reply with its id
 //! and keeps the bytes that followed it for the next request. Waits are
 //! bounded (8 empty polls stand for the kernel's 5 s deadline). On any error
-//! it resets the parser and drops what it kept, as the kernel does.
+//! it resets the parser and drops what it kept.
 //!
 //! xenstored (the fuzzer) acts whenever we read its counter: it consumes our
 //! requests honestly or not, and produces a queue of messages it chose:
@@ -309,7 +309,7 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             _ => {
-                // The kernel resets the parser; the stream is out of step.
+                // Start afresh; the stream is out of step from here.
                 parser.reset();
                 carry.clear();
                 clean = false;

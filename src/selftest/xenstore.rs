@@ -5,9 +5,12 @@
 //! `missing_key` (the typed ENOENT), `big_value` (1900 bytes: bigger than the
 //! 1024-byte rings, so request and reply both wrap around them; xenstored
 //! refuses values over 2048 bytes from a guest with ENOSPC), `watch_fires`
-//! (xenstored fires a watch once when it is set), `watch_on_write` (then on
-//! each change), `rm`, `unwatch`. No ring at all is an ERROR: the test
-//! cannot run. False passes it guards against: a client that returns stale
+//! `transaction` (two writes committed together, read back outside it),
+//! `reconnect` (the client started afresh on the same ring, as after a
+//! resume, then used), `watch_fires` (xenstored fires a watch once when it
+//! is set; `watch_event_pending()` must turn true for it), `watch_on_write`
+//! (then on each change), `rm`, `unwatch`. No ring at all is an ERROR: the
+//! test cannot run. False passes it guards against: a client that returns stale
 //! replies (each value is distinct and compared), a silent watch (each event
 //! is awaited with a timeout that fails the check).
 
@@ -61,8 +64,30 @@ pub fn run(suite: &mut Suite) {
         ensure!(back == big, "1900-byte value came back as {} bytes, different", back.len());
         Ok(())
     });
+    suite.check("transaction", || {
+        let tx = xenstore::transaction_start().map_err(failure)?;
+        xenstore::tx_write(tx, &format!("{DIR}/tx1"), "one").map_err(failure)?;
+        xenstore::tx_write(tx, &format!("{DIR}/tx2"), "two").map_err(failure)?;
+        xenstore::transaction_end(tx, true).map_err(failure)?;
+        let one = xenstore::read(&format!("{DIR}/tx1")).map_err(failure)?;
+        let two = xenstore::read(&format!("{DIR}/tx2")).map_err(failure)?;
+        ensure!((one.as_str(), two.as_str()) == ("one", "two"), "after the transaction: tx1={one:?} tx2={two:?}");
+        Ok(())
+    });
+    suite.check("reconnect", || {
+        // Nothing is in flight here, so the counters Xen's page holds are at
+        // a message boundary, as after a resume.
+        ensure!(xenstore::reconnect(), "reconnect found no ring");
+        let a = xenstore::read(&format!("{DIR}/a")).map_err(failure)?;
+        ensure!(a == "alpha", "read after reconnect: {a:?}, want \"alpha\"");
+        Ok(())
+    });
     let watching = suite.check("watch_fires", || {
         xenstore::watch(DIR, TOKEN).map_err(failure)?;
+        ensure!(
+            crate::xen::wait::wait_until(Some(WATCH_TIMEOUT_NS), xenstore::watch_event_pending),
+            "watch_event_pending() stayed false after the watch was set"
+        );
         let first = expect_event("watch registration")?;
         log::info!("selftest: watch fired on registration for {:?}", first.0);
         Ok(())

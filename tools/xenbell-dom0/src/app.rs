@@ -3,7 +3,6 @@
 use std::ffi::OsString;
 use std::io;
 use std::os::unix::ffi::OsStringExt;
-use std::time::Duration;
 
 use echo::echo;
 
@@ -43,11 +42,12 @@ pub fn device_failure(path: &str, e: &io::Error, hint: &str) -> Failure {
     Failure::new(Exit::NotXen, message)
 }
 
-/// A transport opened at its first use: `open` runs on the first `send`,
-/// so a command that needs nothing from xenstore (a numeric `--domain` with
-/// `--port`) opens no xenbus connection at all and does not notice a
-/// hung or stopped xenstored. An open that fails is tried again at the
-/// next request; its error (NotFound, PermissionDenied) becomes exit 3 in
+/// A transport opened at its first use: `open` runs at the first request
+/// ([`Transport::connect`]), so a command that needs nothing from xenstore
+/// (a numeric `--domain` with `--port`) opens no xenbus connection at all
+/// and does not notice a hung or stopped xenstored. An open that fails
+/// fails that request alone and is tried again at the next one; its error
+/// (NotFound, PermissionDenied) becomes exit 3 in
 /// [`crate::domain::store_failure`].
 pub struct Lazy<T, F> {
     open: F,
@@ -67,13 +67,35 @@ impl<T: Transport, F: FnMut() -> io::Result<T>> Lazy<T, F> {
     }
 }
 
-impl<T: Transport, F: FnMut() -> io::Result<T>> Transport for Lazy<T, F> {
-    fn send(&mut self, message: &[u8]) -> io::Result<()> {
-        self.get()?.send(message)
+impl<T: Transport, F: FnMut() -> io::Result<T>> xs_client::Transport for Lazy<T, F> {
+    type Error = io::Error;
+
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.get()?.write(bytes)
     }
 
-    fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
-        self.get()?.recv(buf, timeout)
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.get()?.read(buf)
+    }
+
+    fn wait(&mut self, deadline_ns: u64) {
+        // Unopened: nothing can arrive (the engine only waits after
+        // `connect`, which opens).
+        if let Some(t) = &mut self.transport {
+            t.wait(deadline_ns);
+        }
+    }
+
+    /// The opened transport's clock (0 before: the engine reads the clock
+    /// only after `connect`).
+    fn now_ns(&self) -> u64 {
+        self.transport.as_ref().map_or(0, |t| t.now_ns())
+    }
+}
+
+impl<T: Transport, F: FnMut() -> io::Result<T>> Transport for Lazy<T, F> {
+    fn connect(&mut self) -> io::Result<()> {
+        self.get()?.connect()
     }
 }
 
@@ -151,6 +173,7 @@ mod tests {
         use crate::cli::{DomainSpec, PingArgs};
         use crate::fakes::{FakeEvtchn, FakeStore, Peer};
         use std::cell::Cell;
+        use std::time::Duration;
 
         let opened = Cell::new(0);
         let open = || {
@@ -188,5 +211,25 @@ mod tests {
         let f = crate::domain::resolve(&mut xs, &DomainSpec::Name("xenbell".into())).unwrap_err();
         assert_eq!(f.exit, Exit::NotXen);
         assert!(f.message.starts_with("/dev/xen/xenbus: "), "{}", f.message);
+    }
+
+    #[test]
+    fn a_failed_open_is_tried_again_at_the_next_request() {
+        use crate::cli::DomainSpec;
+        use std::cell::Cell;
+        let tries = Cell::new(0);
+        let open = || {
+            tries.set(tries.get() + 1);
+            match tries.get() {
+                1 => Err(io::ErrorKind::PermissionDenied.into()),
+                _ => Ok(crate::fakes::FakeStore::new().with_domain(7, "xenbell")),
+            }
+        };
+        let mut xs = Xenbus::new(Lazy::new(open));
+        let spec = DomainSpec::Name("xenbell".into());
+        assert_eq!(crate::domain::resolve(&mut xs, &spec).unwrap_err().exit, Exit::NotXen);
+        // Not broken by the failed open: the next request opens and is answered.
+        assert_eq!(crate::domain::resolve(&mut xs, &spec).unwrap().id, 7);
+        assert_eq!(tries.get(), 2);
     }
 }

@@ -106,7 +106,7 @@ impl Cause {
 pub type Pause<'a, E, T> = Box<dyn FnMut(&mut E, &mut Xenbus<T>) + 'a>;
 
 /// The connection `ping --follow` keeps, and what following it cost.
-pub struct Follower<'a, E, T> {
+pub struct Follower<'a, E, T: Transport> {
     pub conn: Connection,
     /// The guest's name to look for after a move.
     name: Option<String>,

@@ -1,11 +1,12 @@
-//! A xenstore client over `/dev/xen/xenbus`, speaking `xs-wire`.
+//! A xenstore client over `/dev/xen/xenbus`: xs-client's engine (the one
+//! the kernel uses) on the device's fd.
 //!
-//! Requests go out one at a time: write one whole message, then read until
-//! its reply is complete. Watch events that arrive in between are queued
-//! for [`Xenbus::next_watch_event`] (at most [`MAX_WATCH_EVENTS`]; the
-//! oldest are dropped beyond that). The Linux driver restores our `req_id` in
-//! each reply; since at most one request is outstanding, the reply is also
-//! simply the next message that is not a watch event.
+//! Replies are matched by `req_id` (the Linux driver restores ours in each
+//! reply, `drivers/xen/xenbus/xenbus_dev_frontend.c`), so the late reply to
+//! a request that timed out is discarded, never taken as the answer to the
+//! next one. Watch events that arrive in between are queued by the engine
+//! for [`Xenbus::next_watch_event`] (at most [`MAX_WATCH_EVENTS`]; newer
+//! ones are dropped beyond that, and counted).
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
@@ -13,11 +14,8 @@ use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
-use std::collections::VecDeque;
-
-use xs_wire::{
-    parse_watch_event, split_directory, trim_nul, MsgType, Parser, Request, WireError, XsError, MESSAGE_MAX,
-};
+use xs_client::{Client, Limits, Tx};
+use xs_wire::{MsgType, Request, WireError, XsError};
 
 pub const DEVICE: &str = "/dev/xen/xenbus";
 
@@ -30,40 +28,68 @@ pub const MAX_WATCH_EVENTS: usize = 256;
 /// A watch event: (path, token).
 pub type WatchEvent = (String, String);
 
-/// Byte transport to xenstored: the device, or a fake in tests.
-pub trait Transport {
-    /// Sends one complete message.
-    fn send(&mut self, message: &[u8]) -> io::Result<()>;
-    /// Receives some bytes (at least one), waiting at most `timeout`;
-    /// `ErrorKind::TimedOut` if none came.
-    fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize>;
+/// Byte transport to xenstored: the device, or a fake in tests. The
+/// engine's transport with `io::Error`s, plus a step before each use.
+pub trait Transport: xs_client::Transport<Error = io::Error> {
+    /// Makes the transport ready, before every request or wait for watch
+    /// events (e.g. opens the device at the first one, `app::Lazy`). An
+    /// error here fails that call alone ([`XenbusError::Io`]): nothing was
+    /// sent, the connection is not broken, the next call tries again.
+    fn connect(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
+
+impl Transport for DevXenbus {}
 
 /// `/dev/xen/xenbus`.
 pub struct DevXenbus {
     file: File,
+    start: Instant,
 }
 
 impl DevXenbus {
     pub fn open() -> io::Result<DevXenbus> {
-        Ok(DevXenbus { file: OpenOptions::new().read(true).write(true).open(DEVICE)? })
+        Ok(DevXenbus { file: OpenOptions::new().read(true).write(true).open(DEVICE)?, start: Instant::now() })
     }
 }
 
-impl Transport for DevXenbus {
-    fn send(&mut self, message: &[u8]) -> io::Result<()> {
-        // The driver collects partial writes until the message is whole.
-        self.file.write_all(message)
+impl xs_client::Transport for DevXenbus {
+    type Error = io::Error;
+
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        // The driver collects partial writes until a message is whole, and
+        // queues it for xenstored without waiting for the reply.
+        match self.file.write(bytes) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
+            other => other,
+        }
     }
 
-    fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
-        if !crate::poll::readable(self.file.as_fd(), timeout)? {
-            return Err(io::ErrorKind::TimedOut.into());
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // Without waiting: the engine waits in `wait`.
+        match crate::poll::readable(self.file.as_fd(), Duration::ZERO) {
+            Ok(true) => {}
+            Ok(false) => return Ok(0),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(0),
+            Err(e) => return Err(e),
         }
-        match self.file.read(buf)? {
-            0 => Err(io::ErrorKind::UnexpectedEof.into()),
-            n => Ok(n),
+        match self.file.read(buf) {
+            Ok(0) => Err(io::ErrorKind::UnexpectedEof.into()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
+            other => other,
         }
+    }
+
+    fn wait(&mut self, deadline_ns: u64) {
+        let left = Duration::from_nanos(deadline_ns.saturating_sub(self.now_ns()));
+        // The device is only ever readable (its poll never reports POLLOUT,
+        // and writes do not block); an error here shows again in `read`.
+        let _ = crate::poll::readable(self.file.as_fd(), left);
+    }
+
+    fn now_ns(&self) -> u64 {
+        self.start.elapsed().as_nanos() as u64
     }
 }
 
@@ -74,10 +100,13 @@ pub enum XenbusError {
     Store(XsError),
     /// The transport failed (including a timeout).
     Io(io::Error),
-    /// The reply stream broke the wire format.
+    /// The request cannot be encoded, or the reply stream broke the wire
+    /// format.
     Wire(WireError),
     /// A reply of the wrong type.
     Unexpected(MsgType),
+    /// The connection broke earlier (the cause), or a reply was malformed.
+    Broken(String),
 }
 
 impl fmt::Display for XenbusError {
@@ -88,6 +117,7 @@ impl fmt::Display for XenbusError {
             XenbusError::Io(e) => write!(f, "{DEVICE}: {e}"),
             XenbusError::Wire(e) => write!(f, "{e}"),
             XenbusError::Unexpected(t) => write!(f, "unexpected xenstore reply {t:?}"),
+            XenbusError::Broken(why) => write!(f, "{DEVICE}: {why}"),
         }
     }
 }
@@ -100,79 +130,55 @@ impl From<io::Error> for XenbusError {
     }
 }
 
+impl From<xs_client::Error<io::Error>> for XenbusError {
+    fn from(e: xs_client::Error<io::Error>) -> Self {
+        use xs_client::Error as E;
+        match e {
+            E::Store(e) => XenbusError::Store(e),
+            E::Encode(e) | E::Wire(e) => XenbusError::Wire(e),
+            E::Timeout { .. } => XenbusError::Io(io::ErrorKind::TimedOut.into()),
+            E::Transport(e) => XenbusError::Io(e),
+            E::Unexpected(t) => XenbusError::Unexpected(t),
+            e @ (E::Broken(_) | E::Malformed(_)) => XenbusError::Broken(e.to_string()),
+        }
+    }
+}
+
 /// A xenstore connection.
-pub struct Xenbus<T> {
-    transport: T,
-    parser: Box<Parser>,
-    /// Received bytes not yet given to the parser.
-    pending: Vec<u8>,
-    next_req_id: u32,
-    timeout: Duration,
-    watch_events: VecDeque<WatchEvent>,
+pub struct Xenbus<T: Transport> {
+    client: Client<T>,
 }
 
 impl<T: Transport> Xenbus<T> {
     pub fn new(transport: T) -> Xenbus<T> {
-        Xenbus {
-            transport,
-            parser: Box::new(Parser::new()),
-            pending: Vec::new(),
-            next_req_id: 1,
-            timeout: REPLY_TIMEOUT,
-            watch_events: VecDeque::new(),
-        }
+        let limits = Limits { timeout_ns: REPLY_TIMEOUT.as_nanos() as u64, max_watch_events: MAX_WATCH_EVENTS };
+        Xenbus { client: Client::with_limits(transport, limits) }
     }
 
     /// The transport (tests inspect their fake through this).
     pub fn transport_mut(&mut self) -> &mut T {
-        &mut self.transport
+        self.client.transport_mut()
+    }
+
+    /// The engine (replies discarded as late, watch events, state).
+    pub fn client(&self) -> &Client<T> {
+        &self.client
+    }
+
+    /// The engine, once the transport is ready ([`Transport::connect`]).
+    fn ready(&mut self) -> Result<&mut Client<T>, XenbusError> {
+        self.client.transport_mut().connect()?;
+        Ok(&mut self.client)
     }
 
     /// Sends `request` and returns the payload of its reply.
     pub fn request(&mut self, request: Request<'_>) -> Result<Vec<u8>, XenbusError> {
-        let req_id = self.next_req_id;
-        self.next_req_id = self.next_req_id.wrapping_add(1);
-        let bytes = request.to_vec(req_id, 0).map_err(XenbusError::Wire)?;
-        self.transport.send(&bytes)?;
-        let deadline = Instant::now() + self.timeout;
-        let mut buf = vec![0u8; MESSAGE_MAX];
-        loop {
-            while !self.pending.is_empty() {
-                let (used, message) = self.parser.push(&self.pending).map_err(XenbusError::Wire)?;
-                let reply = match message {
-                    Some(m) if m.header.ty == MsgType::WatchEvent => {
-                        if let Ok(ev) = parse_watch_event(m.payload) {
-                            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-                            if self.watch_events.len() == MAX_WATCH_EVENTS {
-                                self.watch_events.pop_front();
-                            }
-                            self.watch_events.push_back((text(ev.path), text(ev.token)));
-                        }
-                        None
-                    }
-                    Some(m) => Some((m.header.ty, m.result().map(<[u8]>::to_vec))),
-                    None => None,
-                };
-                self.pending.drain(..used);
-                match reply {
-                    Some((_, Err(e))) => return Err(XenbusError::Store(e)),
-                    Some((ty, Ok(_))) if ty != request.msg_type() => return Err(XenbusError::Unexpected(ty)),
-                    Some((_, Ok(payload))) => return Ok(payload),
-                    None => {}
-                }
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(io::Error::from(io::ErrorKind::TimedOut).into());
-            }
-            let n = self.transport.recv(&mut buf, left)?;
-            self.pending.extend_from_slice(&buf[..n.min(buf.len())]);
-        }
+        Ok(self.ready()?.request(Tx::NONE, &request)?)
     }
 
     /// The value at `path`.
     pub fn read(&mut self, path: &str) -> Result<Vec<u8>, XenbusError> {
-        self.request(Request::Read { path })
+        Ok(self.ready()?.read(Tx::NONE, path)?)
     }
 
     /// The value at `path`, `None` if the node does not exist.
@@ -191,68 +197,43 @@ impl<T: Transport> Xenbus<T> {
     }
 
     pub fn write(&mut self, path: &str, value: &[u8]) -> Result<(), XenbusError> {
-        self.request(Request::Write { path, value }).map(drop)
+        Ok(self.ready()?.write(Tx::NONE, path, value)?)
     }
 
     pub fn mkdir(&mut self, path: &str) -> Result<(), XenbusError> {
-        self.request(Request::Mkdir { path }).map(drop)
+        Ok(self.ready()?.mkdir(Tx::NONE, path)?)
     }
 
     pub fn rm(&mut self, path: &str) -> Result<(), XenbusError> {
-        self.request(Request::Rm { path }).map(drop)
+        Ok(self.ready()?.rm(Tx::NONE, path)?)
     }
 
     /// Child names of `path` (invalid UTF-8 replaced).
     pub fn directory(&mut self, path: &str) -> Result<Vec<String>, XenbusError> {
-        let payload = self.request(Request::Directory { path })?;
-        Ok(split_directory(&payload).map(|n| String::from_utf8_lossy(n).into_owned()).collect())
+        Ok(self.ready()?.directory(Tx::NONE, path)?)
     }
 
     /// Watches `path` (and below) with `token`; xenstored fires it once at
     /// once, then on every write or removal there.
     pub fn watch(&mut self, path: &str, token: &str) -> Result<(), XenbusError> {
-        self.request(Request::Watch { path, token }).map(drop)
+        Ok(self.ready()?.watch(path, token)?)
     }
 
     pub fn unwatch(&mut self, path: &str, token: &str) -> Result<(), XenbusError> {
-        self.request(Request::Unwatch { path, token }).map(drop)
+        Ok(self.ready()?.unwatch(path, token)?)
     }
 
     /// The oldest watch event, waiting up to `timeout` for one (no request
     /// is sent: a zero timeout only looks at what has arrived).
     pub fn next_watch_event(&mut self, timeout: Duration) -> Result<Option<WatchEvent>, XenbusError> {
-        let deadline = Instant::now() + timeout;
-        let mut buf = vec![0u8; MESSAGE_MAX];
-        loop {
-            while !self.pending.is_empty() {
-                let (used, message) = self.parser.push(&self.pending).map_err(XenbusError::Wire)?;
-                let event = match message {
-                    Some(m) if m.header.ty == MsgType::WatchEvent => parse_watch_event(m.payload).ok().map(|ev| {
-                        (String::from_utf8_lossy(ev.path).into_owned(), String::from_utf8_lossy(ev.token).into_owned())
-                    }),
-                    _ => None,
-                };
-                self.pending.drain(..used);
-                if let Some(ev) = event {
-                    self.watch_events.push_back(ev);
-                }
-            }
-            if let Some(ev) = self.watch_events.pop_front() {
-                return Ok(Some(ev));
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.transport.recv(&mut buf, left) {
-                Ok(n) => self.pending.extend_from_slice(&buf[..n.min(buf.len())]),
-                Err(e) if e.kind() == io::ErrorKind::TimedOut => return Ok(None),
-                Err(e) => return Err(e.into()),
-            }
-        }
+        let client = self.ready()?;
+        let timeout_ns = u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX);
+        Ok(client.wait_watch_event(timeout_ns)?.map(|ev| (ev.path, ev.token)))
     }
 
     /// `/local/domain/<domid>` as xenstored reports it.
     pub fn get_domain_path(&mut self, domid: u32) -> Result<String, XenbusError> {
-        let payload = self.request(Request::GetDomainPath { domid })?;
-        Ok(String::from_utf8_lossy(trim_nul(&payload)).into_owned())
+        Ok(self.ready()?.get_domain_path(domid)?)
     }
 }
 

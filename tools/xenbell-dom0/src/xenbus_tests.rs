@@ -26,7 +26,8 @@ fn relative_paths_and_req_ids() {
     let mut xs = xs();
     xs.transport_mut().own_domid = 7;
     assert_eq!(xs.read_text("name").unwrap().as_deref(), Some("xenbell"));
-    assert_eq!(xs.next_req_id, 2);
+    xs.read_opt("nope").unwrap();
+    assert_eq!(xs.transport_mut().req_ids, [1, 2]);
 }
 
 #[test]
@@ -49,14 +50,36 @@ fn timeouts_and_broken_streams() {
     // A header announcing 5000 bytes: the client stops, it does not wait for them.
     let mut bad = xs_wire::Header { ty: MsgType::Read, req_id: 1, tx_id: 0, len: 0 }.encode();
     bad[12..].copy_from_slice(&5000u32.to_le_bytes());
-    xs.pending.extend_from_slice(&bad);
+    xs.transport_mut().inject_bytes(&bad);
     assert!(matches!(xs.read("x"), Err(XenbusError::Wire(WireError::PayloadTooLong(5000)))));
+    // Broken for good: later requests fail at once, naming the first cause.
+    let e = xs.read("x").unwrap_err();
+    assert!(matches!(e, XenbusError::Broken(_)), "{e:?}");
+    assert!(e.to_string().contains("5000 payload bytes"), "{e}");
+}
+
+/// Review finding L5: a reply that comes after its request timed out was
+/// taken as the answer to the next request of the same type.
+#[test]
+fn late_reply_is_not_the_next_answer() {
+    let mut xs = xs();
+    xs.transport_mut().holding = true;
+    let e = xs.read("/local/domain/7/name").unwrap_err();
+    assert_eq!(e.to_string(), "xenstored did not answer");
+    xs.transport_mut().holding = false;
+    // The late "xenbell" comes first; domain 0's read must get its own reply.
+    assert_eq!(xs.read("/local/domain/0/name").unwrap(), b"Domain-0");
+    assert_eq!(xs.client().late_replies(), 1);
+    // A reply to an id never used is ignored too.
+    xs.transport_mut().inject_reply(MsgType::Read, 999, b"stray");
+    assert_eq!(xs.read("/local/domain/7/name").unwrap(), b"xenbell");
 }
 
 #[test]
 fn wrong_reply_type_is_an_error() {
     let mut xs = xs();
-    xs.transport_mut().inject(MsgType::Write, b"OK\0");
+    // A WRITE-type reply to the READ's id (1).
+    xs.transport_mut().inject_reply(MsgType::Write, 1, b"OK\0");
     assert!(matches!(xs.read("/local/domain/7/name"), Err(XenbusError::Unexpected(MsgType::Write))));
 }
 

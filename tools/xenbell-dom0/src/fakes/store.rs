@@ -2,9 +2,8 @@
 
 use std::collections::BTreeMap;
 use std::io;
-use std::time::Duration;
 
-use xs_wire::{Header, MsgType, Parser, HEADER_LEN};
+use xs_wire::{Header, MsgType, Parser};
 
 use crate::xenbus::Transport;
 
@@ -12,24 +11,32 @@ pub struct FakeStore {
     pub nodes: BTreeMap<String, Vec<u8>>,
     /// The domain whose home relative paths resolve against.
     pub own_domid: u32,
-    /// At most this many bytes per `recv`, to exercise reassembly.
+    /// At most this many bytes per `read`, to exercise reassembly.
     pub chunk: usize,
     /// Never answer (xenstored hung).
     pub silent: bool,
-    /// Requests seen, as "TYPE path".
+    /// Handle requests but keep the replies back until it is cleared (a slow
+    /// xenstored: the replies come late).
+    pub holding: bool,
+    /// Requests seen, as "TYPE path", and their request ids.
     pub log: Vec<String>,
+    pub req_ids: Vec<u32>,
     /// (path, value) of every write, by any client, in order.
     pub writes: Vec<(String, String)>,
     /// Plays a handshaking xenbell in domain N: answers each write of
     /// `data/xenbell/peer-state` there (3 -> guest-state 4, 5/6 -> 2).
     pub guest: Option<u32>,
     /// The scripted guest shuts down with this reason the first time the
-    /// client looks for watch events without waiting while a session is
-    /// open (a quiet moment mid-run).
+    /// client looks for bytes when none are queued (it polls for watch
+    /// events: a quiet moment mid-run) while a session is open.
     pub leave_when_polled: Option<&'static str>,
     /// (path, token) of the watches set.
     watches: Vec<(String, String)>,
     outbox: Vec<u8>,
+    held: Vec<u8>,
+    parser: Box<Parser>,
+    /// The fake clock (ns): only waits move it, to their deadline.
+    now: u64,
 }
 
 impl FakeStore {
@@ -39,12 +46,17 @@ impl FakeStore {
             own_domid: 0,
             chunk: 5,
             silent: false,
+            holding: false,
             log: Vec::new(),
+            req_ids: Vec::new(),
             writes: Vec::new(),
             guest: None,
             leave_when_polled: None,
             watches: Vec::new(),
             outbox: Vec::new(),
+            held: Vec::new(),
+            parser: Box::new(Parser::new()),
+            now: 0,
         }
     }
 
@@ -93,6 +105,18 @@ impl FakeStore {
         self.write_as_other(&format!("/local/domain/{id}/data/xenbell/guest-state"), state);
     }
 
+    /// The scripted guest leaves ([`FakeStore::leave_when_polled`]) if a
+    /// session is open.
+    fn maybe_leave(&mut self) {
+        let (Some(id), Some(why)) = (self.guest, self.leave_when_polled) else { return };
+        let home = format!("/local/domain/{id}/data/xenbell");
+        if self.get(&format!("{home}/guest-state")).as_deref() == Some("4") {
+            self.leave_when_polled = None;
+            self.set(&format!("{home}/leaving"), why);
+            self.write_as_other(&format!("{home}/guest-state"), "5");
+        }
+    }
+
     /// Adds a domain with a `name` key, as the toolstack does.
     pub fn with_domain(mut self, id: u32, name: &str) -> FakeStore {
         self.set(&format!("/local/domain/{id}/name"), name);
@@ -108,9 +132,19 @@ impl FakeStore {
         self.nodes.get(path).map(|v| String::from_utf8_lossy(v).into_owned())
     }
 
-    /// Queues raw bytes as if xenstored sent them unasked (a watch event).
+    /// Queues a message as if xenstored sent it unasked (a watch event).
     pub fn inject(&mut self, ty: MsgType, payload: &[u8]) {
-        self.reply(ty, 0, payload);
+        self.inject_reply(ty, 0, payload);
+    }
+
+    /// Queues a message for request id `req_id`, as if xenstored sent it.
+    pub fn inject_reply(&mut self, ty: MsgType, req_id: u32, payload: &[u8]) {
+        self.outbox.extend(Header::message(ty, req_id, payload));
+    }
+
+    /// Queues raw bytes (a broken xenstored).
+    pub fn inject_bytes(&mut self, bytes: &[u8]) {
+        self.outbox.extend_from_slice(bytes);
     }
 
     fn absolute(&self, path: &str) -> String {
@@ -127,7 +161,17 @@ impl FakeStore {
     }
 
     fn reply(&mut self, ty: MsgType, req_id: u32, payload: &[u8]) {
-        self.outbox.extend(Header::message(ty, req_id, payload));
+        self.release();
+        let to = if self.holding { &mut self.held } else { &mut self.outbox };
+        to.extend(Header::message(ty, req_id, payload));
+    }
+
+    /// Once no longer holding: the held replies go out, before any newer.
+    fn release(&mut self) {
+        if !self.holding {
+            let held = std::mem::take(&mut self.held);
+            self.outbox.extend(held);
+        }
     }
 
     fn handle(&mut self, header: Header, payload: &[u8]) {
@@ -135,6 +179,7 @@ impl FakeStore {
         let path = self.absolute(&String::from_utf8_lossy(&payload[..first_nul]));
         let rest = payload.get(first_nul + 1..).unwrap_or(&[]);
         self.log.push(format!("{:?} {path}", header.ty));
+        self.req_ids.push(header.req_id);
         let id = header.req_id;
         match header.ty {
             MsgType::Read if self.nodes.contains_key(&path) => {
@@ -195,36 +240,46 @@ impl FakeStore {
     }
 }
 
-impl Transport for FakeStore {
-    fn send(&mut self, message: &[u8]) -> io::Result<()> {
-        let mut parser = Parser::new();
-        let (used, msg) =
-            parser.push(message).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        let msg = msg.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "partial message"))?;
-        assert_eq!(used, message.len(), "one message per send");
-        assert_eq!(msg.payload.len() + HEADER_LEN, message.len());
-        let (header, payload) = (msg.header, msg.payload.to_vec());
-        if !self.silent {
-            self.handle(header, &payload);
-        }
-        Ok(())
-    }
+impl xs_client::Transport for FakeStore {
+    type Error = io::Error;
 
-    fn recv(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
-        if let (Some(id), Some(why), true) = (self.guest, self.leave_when_polled, timeout.is_zero()) {
-            let home = format!("/local/domain/{id}/data/xenbell");
-            if self.get(&format!("{home}/guest-state")).as_deref() == Some("4") {
-                self.leave_when_polled = None;
-                self.set(&format!("{home}/leaving"), why);
-                self.write_as_other(&format!("{home}/guest-state"), "5");
+    /// Takes any bytes; handles each request once it is whole.
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let mut got = Vec::new();
+        self.parser
+            .feed(bytes, |m| got.push((m.header, m.payload.to_vec())))
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        for (header, payload) in got {
+            if !self.silent {
+                self.handle(header, &payload);
             }
         }
-        if self.outbox.is_empty() {
-            return Err(io::ErrorKind::TimedOut.into());
+        Ok(bytes.len())
+    }
+
+    /// At most `chunk` bytes of what is queued, to exercise reassembly.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.release();
+        // A request's reply is queued as soon as the request is whole, so a
+        // read finding nothing queued (and nothing held) is a poll.
+        if self.outbox.is_empty() && self.held.is_empty() {
+            self.maybe_leave();
         }
         let n = self.chunk.min(buf.len()).min(self.outbox.len());
         buf[..n].copy_from_slice(&self.outbox[..n]);
         self.outbox.drain(..n);
         Ok(n)
     }
+
+    /// Nothing changes while the client waits (the fake answers at once or
+    /// never): the deadline comes.
+    fn wait(&mut self, deadline_ns: u64) {
+        self.now = self.now.max(deadline_ns);
+    }
+
+    fn now_ns(&self) -> u64 {
+        self.now
+    }
 }
+
+impl Transport for FakeStore {}
