@@ -62,7 +62,9 @@ pub fn run(suite: &mut Suite) {
     if upcall::uses_lapic() {
         suite.check("unhandled_vector_eoi", unhandled_vector_eoi);
     } else {
-        log::info!("selftest: the upcall comes by the callback vector (no local APIC in use): no unhandled_vector_eoi check");
+        log::info!(
+            "selftest: the upcall comes by the callback vector (no local APIC in use): no unhandled_vector_eoi check"
+        );
     }
     let mut ports = None;
     suite.check("loopback_status", || {
