@@ -42,12 +42,12 @@ pub fn init(level: LevelFilter) {
     log::set_max_level(level);
 }
 
-pub fn level_filter(l: bootinfo::LogLevel) -> LevelFilter {
+pub fn level_filter(l: cmdline::LogLevel) -> LevelFilter {
     match l {
-        bootinfo::LogLevel::Error => LevelFilter::Error,
-        bootinfo::LogLevel::Warn => LevelFilter::Warn,
-        bootinfo::LogLevel::Info => LevelFilter::Info,
-        bootinfo::LogLevel::Debug => LevelFilter::Debug,
-        bootinfo::LogLevel::Trace => LevelFilter::Trace,
+        cmdline::LogLevel::Error => LevelFilter::Error,
+        cmdline::LogLevel::Warn => LevelFilter::Warn,
+        cmdline::LogLevel::Info => LevelFilter::Info,
+        cmdline::LogLevel::Debug => LevelFilter::Debug,
+        cmdline::LogLevel::Trace => LevelFilter::Trace,
     }
 }

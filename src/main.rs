@@ -43,7 +43,7 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
         Ok(b) => b,
         Err(e) => shutdown::fail(e),
     };
-    let config = match bootinfo::Config::parse(boot.cmdline) {
+    let config = match cmdline::Config::parse(boot.cmdline) {
         Ok(c) => c,
         Err(e) => shutdown::fail(e),
     };

@@ -1,6 +1,6 @@
 //! Fuzz target `cmdline`: the kernel command line, from the bytes at
 //! `cmdline_paddr` (`bootinfo::cmdline_from_bytes`) to a `Config`
-//! (`bootinfo::Config::parse`).
+//! (`cmdline::Config::parse`).
 //!
 //! Input: arbitrary bytes, used twice: as the memory at `cmdline_paddr`
 //! (NUL-terminated, at most 4096 bytes read), and as text directly (lossy
@@ -30,9 +30,10 @@
 //!   echoed too; the whole message is printable ASCII of at most 256 bytes.
 #![no_main]
 
-use bootinfo::cmdline::{DOMID_FIRST_RESERVED, KEYS, MAX_ROUNDS};
 use bootinfo::start_info::MAX_CMDLINE;
-use bootinfo::{cmdline_from_bytes, CmdlineError, Config, StartInfoError};
+use bootinfo::{cmdline_from_bytes, StartInfoError};
+use cmdline::{CmdlineError, Config};
+use cmdline::{DOMID_FIRST_RESERVED, KEYS, MAX_ROUNDS};
 use echo::echo;
 use libfuzzer_sys::fuzz_target;
 

@@ -26,7 +26,8 @@
 #![no_main]
 
 use bootinfo::start_info::{has_memmap, MAX_MEMMAP_ENTRIES};
-use bootinfo::{cmdline_from_bytes, validate, Config, Range, StartInfoError};
+use bootinfo::{cmdline_from_bytes, validate, Range, StartInfoError};
+use cmdline::Config;
 use libfuzzer_sys::fuzz_target;
 use xen_abi::start_info::{HvmStartInfo, XEN_HVM_MEMMAP_TYPE_RAM, XEN_HVM_START_MAGIC_VALUE};
 use xenbell_fuzz::check_free_range;

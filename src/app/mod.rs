@@ -26,7 +26,7 @@ mod session;
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use bootinfo::{Config, Mode};
+use cmdline::{Config, Mode};
 use spin::Once;
 use xen_abi::Port;
 

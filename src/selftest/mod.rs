@@ -10,7 +10,7 @@ mod report;
 mod stall;
 mod xenstore;
 
-use bootinfo::Selftest;
+use cmdline::Selftest;
 use report::Suite;
 
 pub fn run(test: Selftest, on_xen: bool) -> ! {

@@ -35,7 +35,7 @@ pub fn present() -> bool {
 /// interrupts. Returns Ok(false) (and changes nothing) when not on Xen; an
 /// error names the operation that failed once Xen was found (the caller
 /// decides what that means: the kernel crashes).
-pub fn init(upcall_mode: bootinfo::Upcall, entry_tsc: u64) -> Result<bool, XenError> {
+pub fn init(upcall_mode: cmdline::Upcall, entry_tsc: u64) -> Result<bool, XenError> {
     let Some(leaves) = cpuid::detect() else { return Ok(false) };
     log::info!(
         "xen: found Xen {}.{} (CPUID base {:#x}, hypercall MSR {:#x})",

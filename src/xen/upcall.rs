@@ -17,7 +17,7 @@ use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use xen_abi::cpuid::{XEN_HVM_CPUID_APIC_ACCESS_VIRT, XEN_HVM_CPUID_UPCALL_VECTOR, XEN_HVM_CPUID_X2APIC_VIRT};
 use xen_abi::hvm::{callback_via_vector, HVM_PARAM_CALLBACK_IRQ};
 
-use bootinfo::Upcall;
+use cmdline::Upcall;
 
 use super::{events, hvm, lapic, XenError};
 use crate::arch::traps::register_interrupt;

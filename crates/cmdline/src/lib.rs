@@ -9,6 +9,8 @@
 //! | `selftest` | evtchn, xenstore, nesting, stall, fault, panic | none |
 //! | `upcall` | auto, percpu, callback (how Xen delivers events) | auto |
 
+#![cfg_attr(not(test), no_std)]
+
 use core::fmt;
 
 use echo::echo;
