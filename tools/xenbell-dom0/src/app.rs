@@ -8,7 +8,7 @@ use echo::echo;
 
 use crate::cli::{self, Command};
 use crate::cmd;
-use crate::evtchn::{self, EvtchnDev};
+use crate::evtchn_dev::{self, EvtchnDev};
 use crate::failure::{Exit, Failure};
 use crate::privcmd::{self, Privcmd};
 use crate::progress::Progress;
@@ -100,7 +100,7 @@ impl<T: Transport, F: FnMut() -> io::Result<T>> Transport for Lazy<T, F> {
 }
 
 fn open_evtchn() -> Result<EvtchnDev, Failure> {
-    EvtchnDev::open().map_err(|e| device_failure(evtchn::DEVICE, &e, "load xen-evtchn?"))
+    EvtchnDev::open().map_err(|e| device_failure(evtchn_dev::DEVICE, &e, "load xen-evtchn?"))
 }
 
 /// `/dev/xen/xenbus`, opened at the first request (see [`Lazy`]).
@@ -152,13 +152,13 @@ mod tests {
     #[test]
     fn device_errors_map_to_exit_codes() {
         let missing = io::Error::from(io::ErrorKind::NotFound);
-        let f = device_failure(evtchn::DEVICE, &missing, "load xen-evtchn?");
+        let f = device_failure(evtchn_dev::DEVICE, &missing, "load xen-evtchn?");
         assert_eq!(f, Failure::new(Exit::NotXen, "/dev/xen/evtchn: missing: not running on Xen? (load xen-evtchn?)"));
         let denied = io::Error::from_raw_os_error(libc::EACCES);
-        let f = device_failure(evtchn::DEVICE, &denied, "");
+        let f = device_failure(evtchn_dev::DEVICE, &denied, "");
         assert_eq!(f, Failure::new(Exit::NotXen, "/dev/xen/evtchn: cannot open: permission denied (run as root)"));
         let other = io::Error::from_raw_os_error(libc::EIO);
-        assert_eq!(device_failure(evtchn::DEVICE, &other, "").exit, Exit::NotXen);
+        assert_eq!(device_failure(evtchn_dev::DEVICE, &other, "").exit, Exit::NotXen);
     }
 
     #[test]

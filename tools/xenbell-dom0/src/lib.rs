@@ -10,7 +10,7 @@ pub mod channel;
 pub mod cli;
 pub mod cmd;
 pub mod domain;
-pub mod evtchn;
+pub mod evtchn_dev;
 pub mod failure;
 pub mod follow;
 pub mod guest;

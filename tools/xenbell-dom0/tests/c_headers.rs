@@ -9,7 +9,7 @@
 //! `xen/privcmd.h` includes the kernel-internal `<xen/interface/xen.h>`; a
 //! one-line shim maps it to libxen-dev's `<xen/xen.h>`.
 
-use xenbell_dom0::evtchn::*;
+use xenbell_dom0::evtchn_dev::*;
 use xenbell_dom0::privcmd::IOCTL_PRIVCMD_HYPERCALL;
 
 const HEADERS: [&str; 3] = ["/usr/include/xen/evtchn.h", "/usr/include/xen/privcmd.h", "/usr/include/xen/xen.h"];

@@ -6,8 +6,8 @@
 //! [`Transport`]: crate::xenbus::Transport
 //! [`EventChannel`]: crate::channel::EventChannel
 
-mod evtchn;
+mod evtchn_dev;
 mod store;
 
-pub use evtchn::{FakeEvtchn, Peer};
+pub use evtchn_dev::{FakeEvtchn, Peer};
 pub use store::FakeStore;
