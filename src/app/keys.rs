@@ -34,9 +34,5 @@ pub fn read(key: &str) -> Option<String> {
 
 /// An untrusted value for a log line: at most 32 characters, escaped.
 pub fn shown(value: &str) -> String {
-    let mut cut: String = value.chars().take(32).collect();
-    if cut.len() < value.len() {
-        cut.push_str("...");
-    }
-    alloc::format!("{cut:?}")
+    alloc::format!("{}", echo::echo(value).max(32))
 }
