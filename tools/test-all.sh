@@ -5,6 +5,7 @@
 #   lint   clippy, warnings as errors, undocumented unsafe denied (no count:
 #          a failure is counted as one failed suite)
 #   fuzz   every cargo-fuzz target for a few seconds (tools/fuzz/run.sh)
+#   install  make install/uninstall into a DESTDIR, make deb + dpkg-deb -c (tools/install/test.sh)
 #   smoke  the kernel under plain QEMU (tools/smoke/run.sh)
 #   e2e    the Xen test bed scenarios (tools/testbed, `make e2e`)
 set -uo pipefail
@@ -35,6 +36,8 @@ count target/test-host.log '^test result: '
 suite lint make --no-print-directory lint
 suite fuzz make --no-print-directory fuzz-short
 count target/test-fuzz.log '^fuzz: [0-9]+ passed, [0-9]+ failed$'
+suite install make --no-print-directory install-test
+count target/test-install.log '^install: [0-9]+ passed, [0-9]+ failed$'
 suite smoke make --no-print-directory smoke
 count target/test-smoke.log '^smoke: [0-9]+ passed, [0-9]+ failed$'
 if grep -q '^e2e:' tools/testbed/testbed.mk 2>/dev/null; then
