@@ -24,7 +24,7 @@ CARGO ?= cargo
 DOM0_OUT := target/release/xenbell-dom0
 DOM0_BIN := target/xenbell-dom0
 
-.PHONY: all deps kernel dom0 man install uninstall deb install-test smoke test host-test lint clippy fmt fmt-check check layers e2e testbed run bench clean
+.PHONY: all deps kernel dom0 man install uninstall deb install-test smoke test host-test lint pyflakes clippy fmt fmt-check check layers e2e testbed run bench clean
 
 all: kernel dom0
 
@@ -80,7 +80,11 @@ host-test: deps
 # clippy with warnings as errors; the workspace denies undocumented unsafe
 # blocks. The kernel is type-checked for the host target (it links only for
 # x86_64-xen.json, but checking needs no linking).
-lint: deps fmt-check clippy layers
+lint: deps fmt-check clippy layers pyflakes
+
+# The Python of the test bed, benchmarks and tools: pyflakes (Debian's pyflakes3, `make deps`).
+pyflakes:
+	pyflakes3 $$(git ls-files '*.py' 2>/dev/null || find tools -name '*.py')
 
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
