@@ -69,7 +69,7 @@ impl Summary {
 
     /// [`Summary::json`] as text.
     pub fn to_json(&self) -> String {
-        crate::cmd::json_text(&self.json())
+        crate::json::text(&self.json())
     }
 
     /// One line for people, e.g. `domain 7 port 5: 1000/1000 rounds, rtt min

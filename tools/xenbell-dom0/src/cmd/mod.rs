@@ -15,14 +15,7 @@ pub(crate) fn say(out: &mut dyn Write, line: &str) {
     let _ = out.flush();
 }
 
-/// `value` as one line of JSON (serde_json).
-pub(crate) fn json_text(value: &impl serde::Serialize) -> String {
-    // Serializing the tool's own structs (strings, integers, options,
-    // finite floats) cannot fail; an error would be a bug, shown as such.
-    serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"json: {e}\"}}"))
-}
-
 /// Prints `value` as one line of JSON.
 pub(crate) fn say_json(out: &mut dyn Write, value: &impl serde::Serialize) {
-    say(out, &json_text(value));
+    say(out, &crate::json::text(value));
 }

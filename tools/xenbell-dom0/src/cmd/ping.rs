@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::channel::EventChannel;
 use crate::cli::PingArgs;
-use crate::cmd::{json_text, say};
+use crate::cmd::say;
 use crate::domain::Domain;
 use crate::failure::{Exit, Failure};
 use crate::follow::{self, Follower, Pause};
@@ -46,7 +46,7 @@ pub fn run_following<'a, E: EventChannel, T: Transport>(
     let Connection { dom, port, .. } = &follow.conn;
     let summary = Summary::new(args.rounds, &samples, elapsed);
     let report = match (args.json, args.follow) {
-        (true, true) => json_text(&follow.json(summary.json())),
+        (true, true) => crate::json::text(&follow.json(summary.json())),
         (true, false) => summary.to_json(),
         (false, true) => summary.to_line(dom.id, *port) + &follow.describe(),
         (false, false) => summary.to_line(dom.id, *port),
