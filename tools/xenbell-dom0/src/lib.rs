@@ -15,6 +15,7 @@ pub mod failure;
 pub mod follow;
 pub mod guest;
 pub mod ioctl;
+pub mod json;
 pub mod poll;
 pub mod privcmd;
 pub mod progress;

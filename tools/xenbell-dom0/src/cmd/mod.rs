@@ -14,3 +14,8 @@ pub(crate) fn say(out: &mut dyn Write, line: &str) {
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
 }
+
+/// Prints `value` as one line of JSON.
+pub(crate) fn say_json(out: &mut dyn Write, value: &impl serde::Serialize) {
+    say(out, &crate::json::text(value));
+}
