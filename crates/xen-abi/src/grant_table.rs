@@ -21,7 +21,9 @@ pub const GNTTABOP_unmap_grant_ref: u32 = 1;
 pub const GNTTABOP_setup_table: u32 = 2;
 /// `GNTTABOP_copy` (grant_table.h).
 pub const GNTTABOP_copy: u32 = 5;
-/// `GNTTABOP_query_size` (grant_table.h): arg is [`GnttabQuerySize`].
+/// `GNTTABOP_query_size` (grant_table.h): arg is an array of `count`
+/// [`GnttabQuerySize`]. grant_table_op takes three arguments `(cmd, uop,
+/// count)`, so its commands are not in [`crate::ops`] (two-argument calls).
 pub const GNTTABOP_query_size: u32 = 6;
 /// `GNTTABOP_set_version` (grant_table.h).
 pub const GNTTABOP_set_version: u32 = 8;

@@ -23,12 +23,11 @@
 //! [`Op`] only: its call stays `unsafe`, with the caller vouching for them.
 //!
 //! Sources: the argument of each command is the one its header documents
-//! (`event_channel.h`, `grant_table.h`, `hvm/hvm_op.h`, `memory.h`, `sched.h`, `vcpu.h`,
+//! (`event_channel.h`, `hvm/hvm_op.h`, `memory.h`, `sched.h`, `vcpu.h`,
 //! `version.h`); the hypercall numbers are [`crate::hypercall`]'s.
 #![allow(non_camel_case_types)]
 
 use crate::evtchn::*;
-use crate::grant_table::*;
 use crate::hvm::*;
 use crate::hypercall::*;
 use crate::memory::*;
@@ -118,7 +117,6 @@ macro_rules! vcpu_ops {
 /// them in this module's value namespace).
 mod cmd {
     pub use crate::evtchn::*;
-    pub use crate::grant_table::*;
     pub use crate::hvm::*;
     pub use crate::memory::*;
     pub use crate::sched::*;
@@ -141,9 +139,6 @@ ops! {
         EVTCHNOP_init_control => EvtchnInitControl;
         EVTCHNOP_expand_array => EvtchnExpandArray;
         EVTCHNOP_set_priority => EvtchnSetPriority, safe;
-    }
-    HYPERVISOR_grant_table_op {
-        GNTTABOP_query_size => GnttabQuerySize, safe;
     }
     HYPERVISOR_hvm_op {
         HVMOP_get_param => XenHvmParam, safe;
