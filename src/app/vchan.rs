@@ -218,6 +218,12 @@ pub fn run(cfg: &Config) -> ! {
         }
         log::info!("{}", VchanReady { path: &path });
         let (end, bytes) = serve(&offer, orders);
+        // libxenvchan_close: srv_live = 0, then an event, so a client still
+        // there (one we dropped) sees the server go.
+        offer.page.shared_page().srv_live.store(vchan::LIVE_EXITED, Ordering::SeqCst);
+        if let Some(p) = offer.port {
+            let _ = evtchn::send(p);
+        }
         let note = offer.teardown();
         match end {
             End::Gone => log::info!("{}{note}", VchanClientGone { bytes }),

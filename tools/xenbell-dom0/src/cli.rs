@@ -17,7 +17,8 @@ usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-m
        xenbell-dom0 serve --domain <name|id> [--port P] [--timeout-ms T]
        xenbell-dom0 flood --domain <name|id> --count M [--port P] [--timeout-ms T]
        xenbell-dom0 status --domain <name|id>
-       xenbell-dom0 offer --remote <domid>";
+       xenbell-dom0 offer --remote <domid>
+       xenbell-dom0 vchan --domain <name|id> [--path P] [--echo-test BYTES] [--timeout-ms T] [--corrupt]";
 
 /// `--domain` as given: a number is a domain id, anything else a name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,6 +55,20 @@ pub struct FloodArgs {
     pub timeout: Duration,
 }
 
+/// `vchan`: a libxenvchan client of the server at `path` (default
+/// `/local/domain/<domain>/data/vchan/0/1`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VchanArgs {
+    pub domain: DomainSpec,
+    pub path: Option<String>,
+    /// Send this many random bytes and check the echo; None: stdin/stdout.
+    pub echo_test: Option<u64>,
+    pub timeout: Duration,
+    /// Test aid: connect, then write out-of-range ring counters into the
+    /// shared page (a hostile client), and wait for the server to close.
+    pub corrupt: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     Ping(PingArgs),
@@ -61,6 +76,7 @@ pub enum Command {
     Flood(FloodArgs),
     Status { domain: DomainSpec },
     Offer { remote: u32 },
+    Vchan(VchanArgs),
     Help,
 }
 
@@ -69,12 +85,13 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 1000;
 
 /// (command, options taking a value, flag options, usage line)
 type Spec = (&'static str, &'static [&'static str], &'static [&'static str]);
-const SPECS: [Spec; 5] = [
+const SPECS: [Spec; 6] = [
     ("ping", &["--domain", "--port", "--rounds", "--timeout-ms"], &["--json", "--legacy", "--follow"]),
     ("serve", &["--domain", "--port", "--timeout-ms"], &[]),
     ("flood", &["--domain", "--count", "--port", "--timeout-ms"], &[]),
     ("status", &["--domain"], &[]),
     ("offer", &["--remote"], &[]),
+    ("vchan", &["--domain", "--path", "--echo-test", "--timeout-ms"], &["--corrupt"]),
 ];
 
 /// The usage line of one command (or all of them).
@@ -220,6 +237,19 @@ fn build(opts: &Options<'_>) -> Result<Command, Failure> {
             timeout: opts.timeout()?,
         }),
         "status" => Command::Status { domain: opts.domain()? },
+        "vchan" => Command::Vchan(VchanArgs {
+            domain: opts.domain()?,
+            path: match opts.value("--path") {
+                Some(p) if !p.starts_with('/') => {
+                    return Err(usage_error("vchan", format!("--path: {} is not an absolute xenstore path", echo(p))))
+                }
+                p => p.map(str::to_string),
+            },
+            // Up to 1 GiB: the bytes are held in memory.
+            echo_test: opts.number("--echo-test", 1, 1 << 30)?,
+            timeout: opts.timeout()?,
+            corrupt: opts.flag("--corrupt"),
+        }),
         _ => {
             opts.required("--remote")?;
             let remote = opts.number("--remote", 0, u64::from(DOMID_MAX))?.unwrap_or(0) as u32;

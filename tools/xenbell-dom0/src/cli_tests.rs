@@ -57,6 +57,29 @@ fn other_commands() {
     );
     assert_eq!(p("status --domain 0").unwrap(), Command::Status { domain: DomainSpec::Id(0) });
     assert_eq!(p("offer --remote 0").unwrap(), Command::Offer { remote: 0 });
+    assert_eq!(
+        p("vchan --domain xenbell --echo-test 1048576").unwrap(),
+        Command::Vchan(VchanArgs {
+            domain: DomainSpec::Name("xenbell".into()),
+            path: None,
+            echo_test: Some(1 << 20),
+            timeout: Duration::from_millis(1000),
+            corrupt: false,
+        })
+    );
+    assert_eq!(
+        p("vchan --domain 0 --path /local/domain/0/data/vchan/0/7").unwrap(),
+        Command::Vchan(VchanArgs {
+            domain: DomainSpec::Id(0),
+            path: Some("/local/domain/0/data/vchan/0/7".into()),
+            echo_test: None,
+            timeout: Duration::from_millis(1000),
+            corrupt: false,
+        })
+    );
+    assert!(usage_err("vchan --domain 0 --path data/vchan").starts_with("--path: 'data/vchan' is not an absolute"));
+    assert!(matches!(p("vchan --domain 0 --corrupt").unwrap(), Command::Vchan(VchanArgs { corrupt: true, .. })));
+    assert!(usage_err("vchan --domain 0 --echo-test 0").starts_with("--echo-test: 0 is out of range"));
     assert_eq!(p("--help").unwrap(), Command::Help);
     assert_eq!(p("ping -h").unwrap(), Command::Help);
 }
