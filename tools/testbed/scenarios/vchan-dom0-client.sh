@@ -14,7 +14,8 @@
 # 3. `--corrupt`: the client sets left.prod 1 MiB + 1 past the server's cons; the guest must
 #    print exactly one "vchan client dropped" line naming the corrupt ring, close the
 #    channel (the tool waits for srv_live = 0), stay up, and serve a new echo-test.
-# 4. Xen's server: vchan-socket-proxy --mode=server 0 P - in dom0 with 1 MiB on its stdin
+# 4. vchan_order=16 vchan=3: 64 KiB rings on granted pages, 1 MiB echo-test on .../0/3.
+# 5. Xen's server: vchan-socket-proxy --mode=server 0 P - in dom0 with 1 MiB on its stdin
 #    (a FIFO kept open); our client in cat mode sends another 1 MiB. Both directions'
 #    sha256 must match.
 #
@@ -50,6 +51,15 @@ grep "vchan client dropped" "$log" | grep -q "Left ring corrupt" || fail "the dr
 out=$(/xenbell/xenbell-dom0 vchan --domain $name --echo-test 65536 --timeout-ms 5000 2>&1) ||
     fail "echo-test after the hostile client exited $?: $out"
 guest_has_line $name "shutdown reason=crash" && fail "the guest crashed"
+guest_destroy $name
+
+# Rings on extra granted pages: vchan_order=16 (both rings 64 KiB), vchan=3.
+sed -i 's/^cmdline = .*/cmdline = "log=info mode=vchan remote=0 vchan=3 vchan_order=16"/' /tmp/$name.cfg
+guest_create /tmp/$name.cfg
+wait_guest_line $name "xenbell: vchan ready path=/local/domain/[0-9]+/data/vchan/0/3" 30 || fail "vchan_order=16: no ready line"
+out=$(/xenbell/xenbell-dom0 vchan --domain $name --path "/local/domain/$(guest_domid $name)/data/vchan/0/3" \
+    --echo-test 1048576 --timeout-ms 5000 2>&1) || fail "vchan_order=16: echo-test exited $?: $out"
+echo "vchan_order=16: $out"
 guest_destroy $name
 
 # Against Xen's own server, dom0 loopback.
