@@ -23,6 +23,7 @@ mod lead;
 mod lifecycle;
 mod mainloop;
 mod session;
+mod vchan;
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -73,6 +74,9 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
         fatal("no xenstore ring (HVM_PARAM_STORE_PFN is 0): the ping-pong needs a domU started by xl");
     }
     check_remote_exists(cfg.remote);
+    if cfg.mode == Mode::Vchan {
+        vchan::run(cfg);
+    }
     let port = evtchn::alloc_unbound(cfg.remote).unwrap_or_else(|e| fatal(e));
     PORT.call_once(|| port);
     events::bind_handler(port, on_event);

@@ -146,6 +146,12 @@ fn run(command: Command) -> Result<(), Failure> {
                 .map_err(|e| Failure::new(Exit::Internal, format!("SIGTERM/SIGINT handlers: cannot install: {e}")))?;
             cmd::offer::run(&mut ev, &mut xs, &args, &mut out, &signals::stop_requested)
         }
+        Command::Vchan(args) => {
+            let mut ev = open_evtchn()?;
+            let gnt = crate::gntdev::Gntdev::open()
+                .map_err(|e| device_failure(crate::gntdev::DEVICE, &e, "load xen-gntdev?"))?;
+            cmd::vchan::run(&mut ev, &gnt, &mut open_xenbus(), &args, &mut out)
+        }
     }
 }
 

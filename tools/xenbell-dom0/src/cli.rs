@@ -24,15 +24,18 @@ const SERVE_USAGE: &str = "xenbell-dom0 serve --domain <name|id> [--port P] [--t
 const FLOOD_USAGE: &str = "xenbell-dom0 flood --domain <name|id> --count M [--port P] [--timeout-ms T] [--json]";
 const STATUS_USAGE: &str = "xenbell-dom0 status --domain <name|id> [--json]";
 const OFFER_USAGE: &str = "xenbell-dom0 offer --remote <domid> [--json]";
+const VCHAN_USAGE: &str =
+    "xenbell-dom0 vchan --domain <name|id> [--path P] [--echo-test BYTES] [--timeout-ms T] [--corrupt]";
 const COMPLETIONS_USAGE: &str = "xenbell-dom0 completions <bash|zsh|fish>";
 
 /// (subcommand, usage line without `usage: `), in the order `--help` lists them.
-const USAGES: [(&str, &str); 6] = [
+const USAGES: [(&str, &str); 7] = [
     ("ping", PING_USAGE),
     ("serve", SERVE_USAGE),
     ("flood", FLOOD_USAGE),
     ("status", STATUS_USAGE),
     ("offer", OFFER_USAGE),
+    ("vchan", VCHAN_USAGE),
     ("completions", COMPLETIONS_USAGE),
 ];
 
@@ -133,6 +136,14 @@ pub enum Command {
     /// of events: {"event":"offering",..}, {"event":"session","open":..}, {"event":"done",..}.
     #[command(override_usage = OFFER_USAGE, after_help = after("xenbell-dom0 offer --remote 0 --json"))]
     Offer(OfferArgs),
+    /// Connect to a guest's libxenvchan server (xl config with cmdline mode=vchan)
+    ///
+    /// Maps the server's shared page and rings (gntdev) and binds its event channel,
+    /// then copies stdin to the server and what comes back to stdout, like `cat`; with
+    /// --echo-test sends that many random bytes and checks that the echo is the same
+    /// (exit 9 on any difference), printing the throughput.
+    #[command(override_usage = VCHAN_USAGE, after_help = after("xenbell-dom0 vchan --domain xenbell-vchan --echo-test 1048576"))]
+    Vchan(VchanArgs),
     /// Print a completion script for a shell
     ///
     /// bash: `xenbell-dom0 completions bash > /etc/bash_completion.d/xenbell-dom0`;
@@ -249,6 +260,41 @@ pub struct OfferArgs {
     /// Print JSON lines of events instead of text lines
     #[arg(long)]
     pub json: bool,
+}
+
+/// `vchan`: a libxenvchan client of the server at `path` (default
+/// `/local/domain/<domain>/data/vchan/0/1`).
+#[derive(Args, Clone, Debug, PartialEq, Eq)]
+pub struct VchanArgs {
+    /// The server's domain: a domain id, or its name (exactly as `xl list` shows it)
+    #[arg(long, value_name = "name|id", value_parser = parse_domain)]
+    pub domain: DomainSpec,
+    /// The server's xenstore directory (default /local/domain/<domain>/data/vchan/0/1)
+    #[arg(long, value_name = "P", value_parser = parse_xs_path)]
+    pub path: Option<String>,
+    /// Send this many random bytes and check the echo (default: stdin to stdout)
+    #[arg(long = "echo-test", value_name = "BYTES", value_parser = parse_echo_bytes, allow_hyphen_values = true)]
+    pub echo_test: Option<u64>,
+    /// How long to wait for the server, in milliseconds
+    #[arg(long = "timeout-ms", value_name = "T", default_value = "1000", value_parser = parse_timeout, allow_hyphen_values = true)]
+    pub timeout: Duration,
+    /// Test aid: connect, then write out-of-range ring counters into the shared page
+    /// (a hostile client), and wait for the server to close
+    #[arg(long)]
+    pub corrupt: bool,
+}
+
+fn parse_xs_path(text: &str) -> Result<String, String> {
+    if text.starts_with('/') {
+        Ok(text.to_string())
+    } else {
+        Err(format!("{} is not an absolute xenstore path", echo(text)))
+    }
+}
+
+/// Up to 1 GiB: the bytes are held in memory.
+fn parse_echo_bytes(text: &str) -> Result<u64, String> {
+    number(text, 1, 1 << 30)
 }
 
 /// A decimal number in `min..=max`; the error names the value, not the

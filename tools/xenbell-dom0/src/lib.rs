@@ -13,6 +13,7 @@ pub mod domain;
 pub mod evtchn_dev;
 pub mod failure;
 pub mod follow;
+pub mod gntdev;
 pub mod guest;
 pub mod ioctl;
 pub mod json;

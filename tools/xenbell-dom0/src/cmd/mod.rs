@@ -6,6 +6,7 @@ pub mod offer;
 pub mod ping;
 pub mod serve;
 pub mod status;
+pub mod vchan;
 
 use std::io::Write;
 
