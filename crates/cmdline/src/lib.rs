@@ -8,6 +8,7 @@
 //! | `rounds` | rounds to lead in `mode=lead` | 1000 |
 //! | `selftest` | evtchn, xenstore, nesting, stall, fault, panic | none |
 //! | `upcall` | auto, percpu, callback (how Xen delivers events) | auto |
+//! | `evtchn` | auto, fifo, 2l (the event-channel ABI) | auto |
 
 #![cfg_attr(not(test), no_std)]
 
@@ -56,6 +57,18 @@ pub enum Upcall {
     Callback,
 }
 
+/// Which event-channel ABI to use (event_channel.h: 2-level, or FIFO
+/// through EVTCHNOP_init_control, Xen >= 4.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvtchnAbi {
+    /// FIFO where Xen offers it (init_control succeeds), else 2-level.
+    Auto,
+    /// FIFO; if Xen refuses it, 2-level with one warning line.
+    Fifo,
+    /// 2-level only: FIFO is never tried.
+    TwoLevel,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
     pub log: LogLevel,
@@ -64,16 +77,25 @@ pub struct Config {
     pub rounds: u32,
     pub selftest: Option<Selftest>,
     pub upcall: Upcall,
+    pub evtchn: EvtchnAbi,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { log: LogLevel::Info, remote: 0, mode: Mode::Serve, rounds: 1000, selftest: None, upcall: Upcall::Auto }
+        Config {
+            log: LogLevel::Info,
+            remote: 0,
+            mode: Mode::Serve,
+            rounds: 1000,
+            selftest: None,
+            upcall: Upcall::Auto,
+            evtchn: EvtchnAbi::Auto,
+        }
     }
 }
 
 /// The known keys, in the order the help text lists them.
-pub const KEYS: [&str; 6] = ["log", "remote", "mode", "rounds", "selftest", "upcall"];
+pub const KEYS: [&str; 7] = ["log", "remote", "mode", "rounds", "selftest", "upcall", "evtchn"];
 /// Domain ids at and above this are reserved by Xen (DOMID_FIRST_RESERVED).
 pub const DOMID_FIRST_RESERVED: u32 = 0x7FF0;
 pub const MAX_ROUNDS: u32 = 100_000_000;
@@ -88,7 +110,7 @@ pub enum CmdlineError<'a> {
 }
 
 /// The known keys, for error messages.
-const KNOWN: &str = "known keys: log, remote, mode, rounds, selftest, upcall";
+const KNOWN: &str = "known keys: log, remote, mode, rounds, selftest, upcall, evtchn";
 
 impl fmt::Display for CmdlineError<'_> {
     /// One line, its subject first (`key '...'` or `word '...'`), the
@@ -163,6 +185,14 @@ fn parse_value<'a>(cfg: &mut Config, key: &'a str, value: &'a str) -> Result<(),
                 _ => return Err(bad("one of auto, percpu, callback")),
             }
         }
+        "evtchn" => {
+            cfg.evtchn = match value {
+                "auto" => EvtchnAbi::Auto,
+                "fifo" => EvtchnAbi::Fifo,
+                "2l" => EvtchnAbi::TwoLevel,
+                _ => return Err(bad("one of auto, fifo, 2l")),
+            }
+        }
         _ => return Err(CmdlineError::UnknownKey { key }),
     }
     Ok(())
@@ -204,7 +234,8 @@ mod tests {
 
     #[test]
     fn every_key() {
-        let c = Config::parse("log=debug remote=7 mode=lead rounds=250 selftest=evtchn upcall=callback").unwrap();
+        let c =
+            Config::parse("log=debug remote=7 mode=lead rounds=250 selftest=evtchn upcall=callback evtchn=2l").unwrap();
         assert_eq!(
             c,
             Config {
@@ -213,7 +244,8 @@ mod tests {
                 mode: Mode::Lead,
                 rounds: 250,
                 selftest: Some(Selftest::Evtchn),
-                upcall: Upcall::Callback
+                upcall: Upcall::Callback,
+                evtchn: EvtchnAbi::TwoLevel,
             }
         );
     }
@@ -238,6 +270,7 @@ mod tests {
             ("log=loud", "log", "loud"),
             ("selftest=all", "selftest", "all"),
             ("upcall=fast", "upcall", "fast"),
+            ("evtchn=3l", "evtchn", "3l"),
         ] {
             let e = Config::parse(line).unwrap_err();
             match e {
