@@ -11,7 +11,7 @@
 //!   runs, so an event raised during the handler is seen on the next pass.
 //! - Events on a port with no handler are counted and logged once, never fatal.
 
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use cmdline::EvtchnAbi;
 use evtchn_2l::{Decoder, Delivery, SharedBitmaps};
@@ -36,8 +36,6 @@ static CONSUMER: Mutex<Consumer> = Mutex::new(Consumer::new());
 /// again by reset after a restore), before the upcall is installed or with
 /// interrupts off.
 static FIFO: AtomicBool = AtomicBool::new(false);
-/// What the command line asked for (for reset after a restore): 0 auto, 1 fifo, 2 2l.
-static WANTED: AtomicU8 = AtomicU8::new(2);
 static UPCALLS: AtomicU64 = AtomicU64::new(0);
 static DISPATCHED: AtomicU64 = AtomicU64::new(0);
 static UNHANDLED: AtomicU64 = AtomicU64::new(0);
@@ -73,14 +71,6 @@ pub fn using_fifo() -> bool {
 /// naming the ABI in use. An error only if Xen switched us to FIFO and then
 /// refused the event array: the domain then has no working ABI.
 pub fn init_abi(want: EvtchnAbi) -> Result<(), XenError> {
-    WANTED.store(
-        match want {
-            EvtchnAbi::Auto => 0,
-            EvtchnAbi::Fifo => 1,
-            EvtchnAbi::TwoLevel => 2,
-        },
-        Ordering::Relaxed,
-    );
     let how = match want {
         EvtchnAbi::Auto => "evtchn=auto",
         EvtchnAbi::Fifo => "evtchn=fifo",
