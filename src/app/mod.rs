@@ -22,6 +22,7 @@ mod keys;
 mod lead;
 mod lifecycle;
 mod mainloop;
+mod ports;
 mod session;
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -73,9 +74,11 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
         fatal("no xenstore ring (HVM_PARAM_STORE_PFN is 0): the ping-pong needs a domU started by xl");
     }
     check_remote_exists(cfg.remote);
+    ports::check(cfg.ports);
     let port = evtchn::alloc_unbound(cfg.remote).unwrap_or_else(|e| fatal(e));
     PORT.call_once(|| port);
     events::bind_handler(port, on_event);
+    ports::offer(cfg.ports, port, cfg.remote);
     let mut main = mainloop::Loop::new(port, cfg.remote);
     // Listening before publishing: a peer that finds the port finds
     // guest-state (so it speaks the handshake) and is heard.

@@ -18,7 +18,7 @@
 //! - `masked_then_unmasked`: an event sent while A is masked waits in
 //!   pending and arrives promptly after unmask;
 //! - `close_states`: close gives "closed" here and "unbound" on the peer;
-//! - `bad_port`: a bad port gives the typed error, `Port` refuses 0 and 4096;
+//! - `bad_port`: a bad port gives the typed error, `Port` refuses 0 and 131072;
 //! - `timer`: VIRQ_TIMER fires;
 //! - `drop_closes`: the owned Channel closes A on drop;
 //! - `ipi_channel`: an IPI channel to ourselves (bind_ipi) delivers, and
@@ -195,7 +195,7 @@ fn bad_port() -> Verdict {
         }
         Ok(()) => return Err(failure("send on unallocated port 4095 succeeded")),
     }
-    ensure!(Port::new(0).is_err() && Port::new(4096).is_err(), "Port accepts 0 or 4096");
+    ensure!(Port::new(0).is_err() && Port::new(131072).is_err(), "Port accepts 0 or 131072");
     Ok(())
 }
 

@@ -28,8 +28,12 @@ use super::{fifo, shared, XenError};
 /// interrupt stack. It must be short and must not block.
 pub type Handler = fn(Port);
 
+/// Ports that can have a handler: 16384 (FIFO allows 131072; a slot costs 8
+/// bytes of .bss). 2-level ports (below 4096) all fit.
+pub const MAX_HANDLED_PORTS: usize = 16384;
+
 // SAFETY: Handler is a fn pointer type.
-static HANDLERS: HandlerTable<Handler, NR_EVENT_CHANNELS> = unsafe { HandlerTable::new() };
+static HANDLERS: HandlerTable<Handler, MAX_HANDLED_PORTS> = unsafe { HandlerTable::new() };
 static DECODER: Mutex<Decoder> = Mutex::new(Decoder::new());
 static CONSUMER: Mutex<Consumer> = Mutex::new(Consumer::new());
 /// The ABI in use: false = 2-level, true = FIFO. Set once by init_abi (and
@@ -142,7 +146,9 @@ pub fn mask(port: Port) {
         }
         return;
     }
-    shared::mask()[port.word()].fetch_or(port.bit_mask(), Ordering::SeqCst);
+    if port.is_two_level() {
+        shared::mask()[port.word()].fetch_or(port.bit_mask(), Ordering::SeqCst);
+    }
 }
 
 /// Unmasks `port` so that an event already pending is delivered, not lost.
@@ -172,6 +178,11 @@ pub fn unmask(port: Port) {
         }
         return;
     }
+    if !port.is_two_level() {
+        // Xen never gives a 2-level domain such a port.
+        log::warn!("events: port {}: beyond the 2-level ABI's 4096 ports: not unmasked", port.get());
+        return;
+    }
     let (word, bit) = (port.word(), port.bit_mask());
     if shared::pending()[word].load(Ordering::SeqCst) & bit == 0 {
         shared::mask()[word].fetch_and(!bit, Ordering::SeqCst);
@@ -189,14 +200,14 @@ pub fn is_pending(port: Port) -> bool {
     if using_fifo() {
         return fifo::word(port.get()).is_some_and(evtchn_fifo::is_pending);
     }
-    shared::pending()[port.word()].load(Ordering::SeqCst) & port.bit_mask() != 0
+    port.is_two_level() && shared::pending()[port.word()].load(Ordering::SeqCst) & port.bit_mask() != 0
 }
 
 pub fn is_masked(port: Port) -> bool {
     if using_fifo() {
         return fifo::word(port.get()).is_none_or(evtchn_fifo::is_masked);
     }
-    shared::mask()[port.word()].load(Ordering::SeqCst) & port.bit_mask() != 0
+    !port.is_two_level() || shared::mask()[port.word()].load(Ordering::SeqCst) & port.bit_mask() != 0
 }
 
 /// Clears a pending event without handling it (e.g. the one Xen raises on
@@ -208,7 +219,9 @@ pub fn clear_pending(port: Port) {
         }
         return;
     }
-    shared::pending()[port.word()].fetch_and(!port.bit_mask(), Ordering::SeqCst);
+    if port.is_two_level() {
+        shared::pending()[port.word()].fetch_and(!port.bit_mask(), Ordering::SeqCst);
+    }
 }
 
 /// Routes `port` to `handler` and unmasks it.
@@ -218,8 +231,10 @@ pub fn bind_handler(port: Port, handler: Handler) {
         log::warn!("events: port {}: {e}", port.get());
     }
     // Release (in set): the handler is visible before the unmask lets events in.
-    // Port::new bounds every port below NR_EVENT_CHANNELS, so set cannot fail.
-    let _ = HANDLERS.set(port.get() as usize, handler);
+    if let Err(e) = HANDLERS.set(port.get() as usize, handler) {
+        log::warn!("events: port {}: {e}: left masked", port.get());
+        return;
+    }
     unmask(port);
 }
 

@@ -9,6 +9,7 @@
 //! | `selftest` | evtchn, xenstore, nesting, stall, fault, panic | none |
 //! | `upcall` | auto, percpu, callback (how Xen delivers events) | auto |
 //! | `evtchn` | auto, fifo, 2l (the event-channel ABI) | auto |
+//! | `ports` | ports offered to `remote`, 1..=16000 | 1 |
 
 #![cfg_attr(not(test), no_std)]
 
@@ -78,6 +79,8 @@ pub struct Config {
     pub selftest: Option<Selftest>,
     pub upcall: Upcall,
     pub evtchn: EvtchnAbi,
+    /// Ports offered to `remote` (`data/xenbell/ports/<i>`), 1..=[`MAX_PORTS`].
+    pub ports: u32,
 }
 
 impl Default for Config {
@@ -90,15 +93,18 @@ impl Default for Config {
             selftest: None,
             upcall: Upcall::Auto,
             evtchn: EvtchnAbi::Auto,
+            ports: 1,
         }
     }
 }
 
 /// The known keys, in the order the help text lists them.
-pub const KEYS: [&str; 7] = ["log", "remote", "mode", "rounds", "selftest", "upcall", "evtchn"];
+pub const KEYS: [&str; 8] = ["log", "remote", "mode", "rounds", "selftest", "upcall", "evtchn", "ports"];
 /// Domain ids at and above this are reserved by Xen (DOMID_FIRST_RESERVED).
 pub const DOMID_FIRST_RESERVED: u32 = 0x7FF0;
 pub const MAX_ROUNDS: u32 = 100_000_000;
+/// Most ports `ports=` may ask for (the kernel's handler table has 16384 slots).
+pub const MAX_PORTS: u32 = 16_000;
 
 /// What is wrong with a command line. Borrowed from the command line itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,7 +116,7 @@ pub enum CmdlineError<'a> {
 }
 
 /// The known keys, for error messages.
-const KNOWN: &str = "known keys: log, remote, mode, rounds, selftest, upcall, evtchn";
+const KNOWN: &str = "known keys: log, remote, mode, rounds, selftest, upcall, evtchn, ports";
 
 impl fmt::Display for CmdlineError<'_> {
     /// One line, its subject first (`key '...'` or `word '...'`), the
@@ -185,6 +191,12 @@ fn parse_value<'a>(cfg: &mut Config, key: &'a str, value: &'a str) -> Result<(),
                 _ => return Err(bad("one of auto, percpu, callback")),
             }
         }
+        "ports" => {
+            cfg.ports = match parse_u32(value) {
+                Some(n) if (1..=MAX_PORTS).contains(&n) => n,
+                _ => return Err(bad("a number of ports, 1..=16000")),
+            }
+        }
         "evtchn" => {
             cfg.evtchn = match value {
                 "auto" => EvtchnAbi::Auto,
@@ -234,8 +246,10 @@ mod tests {
 
     #[test]
     fn every_key() {
-        let c =
-            Config::parse("log=debug remote=7 mode=lead rounds=250 selftest=evtchn upcall=callback evtchn=2l").unwrap();
+        let c = Config::parse(
+            "log=debug remote=7 mode=lead rounds=250 selftest=evtchn upcall=callback evtchn=2l ports=5000",
+        )
+        .unwrap();
         assert_eq!(
             c,
             Config {
@@ -246,6 +260,7 @@ mod tests {
                 selftest: Some(Selftest::Evtchn),
                 upcall: Upcall::Callback,
                 evtchn: EvtchnAbi::TwoLevel,
+                ports: 5000,
             }
         );
     }
@@ -271,6 +286,8 @@ mod tests {
             ("selftest=all", "selftest", "all"),
             ("upcall=fast", "upcall", "fast"),
             ("evtchn=3l", "evtchn", "3l"),
+            ("ports=0", "ports", "0"),
+            ("ports=16001", "ports", "16001"),
         ] {
             let e = Config::parse(line).unwrap_err();
             match e {

@@ -128,6 +128,10 @@ fn run(command: Command) -> Result<(), Failure> {
             let mut ev = open_evtchn()?;
             cmd::flood::run(&mut ev, &mut open_xenbus(), &args, &mut out, &mut Progress::stderr())
         }
+        Command::PingAll(args) => {
+            let mut ev = open_evtchn()?;
+            cmd::pingall::run(&mut ev, &mut open_xenbus(), &args, &mut out)
+        }
         Command::Status { domain } => {
             let mut xs = open_xenbus();
             match Privcmd::open() {

@@ -16,6 +16,7 @@ pub const USAGE: &str = "\
 usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json] [--legacy] [--follow]
        xenbell-dom0 serve --domain <name|id> [--port P] [--timeout-ms T]
        xenbell-dom0 flood --domain <name|id> --count M [--port P] [--timeout-ms T]
+       xenbell-dom0 pingall --domain <name|id> [--timeout-ms T] [--json]
        xenbell-dom0 status --domain <name|id>
        xenbell-dom0 offer --remote <domid>";
 
@@ -54,11 +55,20 @@ pub struct FloodArgs {
     pub timeout: Duration,
 }
 
+/// `pingall`: one ping on each of the ports a `ports=K` guest publishes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PingAllArgs {
+    pub domain: DomainSpec,
+    pub timeout: Duration,
+    pub json: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     Ping(PingArgs),
     Serve(ServeArgs),
     Flood(FloodArgs),
+    PingAll(PingAllArgs),
     Status { domain: DomainSpec },
     Offer { remote: u32 },
     Help,
@@ -69,10 +79,11 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 1000;
 
 /// (command, options taking a value, flag options, usage line)
 type Spec = (&'static str, &'static [&'static str], &'static [&'static str]);
-const SPECS: [Spec; 5] = [
+const SPECS: [Spec; 6] = [
     ("ping", &["--domain", "--port", "--rounds", "--timeout-ms"], &["--json", "--legacy", "--follow"]),
     ("serve", &["--domain", "--port", "--timeout-ms"], &[]),
     ("flood", &["--domain", "--count", "--port", "--timeout-ms"], &[]),
+    ("pingall", &["--domain", "--timeout-ms"], &["--json"]),
     ("status", &["--domain"], &[]),
     ("offer", &["--remote"], &[]),
 ];
@@ -218,6 +229,11 @@ fn build(opts: &Options<'_>) -> Result<Command, Failure> {
                 None => return Err(usage_error("flood", "--count: required by flood")),
             },
             timeout: opts.timeout()?,
+        }),
+        "pingall" => Command::PingAll(PingAllArgs {
+            domain: opts.domain()?,
+            timeout: opts.timeout()?,
+            json: opts.flag("--json"),
         }),
         "status" => Command::Status { domain: opts.domain()? },
         _ => {
