@@ -78,3 +78,17 @@ fn publish(i: u32, port: Port) {
     let key = alloc::format!("{PORTS_DIR}/{i}");
     xenstore::write(&key, &alloc::format!("{}", port.get())).unwrap_or_else(|e| fatal(e));
 }
+
+/// `priority=P`: EVTCHNOP_set_priority for the ping-pong port (FIFO:
+/// served before lower-priority queues, e.g. a flood on the other ports).
+/// Under 2-level there are no priorities: one error line, crash shutdown.
+/// Not re-applied after a restore (the new domain's port has Xen's 7).
+pub fn prioritise(port: Port, priority: u8) {
+    if !events::using_fifo() {
+        fatal(format_args!("cmdline: key 'priority': bad value '{priority}': needs the FIFO ABI (in use: 2-level)"));
+    }
+    if let Err(e) = events::set_priority(port, u32::from(priority)) {
+        fatal(format_args!("cmdline: key 'priority': port {}: {e}", port.get()));
+    }
+    log::info!("pingpong: port {} at FIFO priority {priority} (0 highest, 7 Xen's default)", port.get());
+}

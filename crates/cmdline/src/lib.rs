@@ -10,6 +10,7 @@
 //! | `upcall` | auto, percpu, callback (how Xen delivers events) | auto |
 //! | `evtchn` | auto, fifo, 2l (the event-channel ABI) | auto |
 //! | `ports` | ports offered to `remote`, 1..=16000 | 1 |
+//! | `priority` | FIFO priority of the ping-pong port, 0 (highest)..=15 | none (Xen's 7) |
 
 #![cfg_attr(not(test), no_std)]
 
@@ -81,6 +82,8 @@ pub struct Config {
     pub evtchn: EvtchnAbi,
     /// Ports offered to `remote` (`data/xenbell/ports/<i>`), 1..=[`MAX_PORTS`].
     pub ports: u32,
+    /// EVTCHNOP_set_priority for the ping-pong port (FIFO only), 0..=15.
+    pub priority: Option<u8>,
 }
 
 impl Default for Config {
@@ -94,12 +97,13 @@ impl Default for Config {
             upcall: Upcall::Auto,
             evtchn: EvtchnAbi::Auto,
             ports: 1,
+            priority: None,
         }
     }
 }
 
 /// The known keys, in the order the help text lists them.
-pub const KEYS: [&str; 8] = ["log", "remote", "mode", "rounds", "selftest", "upcall", "evtchn", "ports"];
+pub const KEYS: [&str; 9] = ["log", "remote", "mode", "rounds", "selftest", "upcall", "evtchn", "ports", "priority"];
 /// Domain ids at and above this are reserved by Xen (DOMID_FIRST_RESERVED).
 pub const DOMID_FIRST_RESERVED: u32 = 0x7FF0;
 pub const MAX_ROUNDS: u32 = 100_000_000;
@@ -116,7 +120,7 @@ pub enum CmdlineError<'a> {
 }
 
 /// The known keys, for error messages.
-const KNOWN: &str = "known keys: log, remote, mode, rounds, selftest, upcall, evtchn, ports";
+const KNOWN: &str = "known keys: log, remote, mode, rounds, selftest, upcall, evtchn, ports, priority";
 
 impl fmt::Display for CmdlineError<'_> {
     /// One line, its subject first (`key '...'` or `word '...'`), the
@@ -197,6 +201,12 @@ fn parse_value<'a>(cfg: &mut Config, key: &'a str, value: &'a str) -> Result<(),
                 _ => return Err(bad("a number of ports, 1..=16000")),
             }
         }
+        "priority" => {
+            cfg.priority = match parse_u32(value) {
+                Some(n) if n <= 15 => Some(n as u8),
+                _ => return Err(bad("a FIFO priority, 0 (highest)..=15")),
+            }
+        }
         "evtchn" => {
             cfg.evtchn = match value {
                 "auto" => EvtchnAbi::Auto,
@@ -247,7 +257,7 @@ mod tests {
     #[test]
     fn every_key() {
         let c = Config::parse(
-            "log=debug remote=7 mode=lead rounds=250 selftest=evtchn upcall=callback evtchn=2l ports=5000",
+            "log=debug remote=7 mode=lead rounds=250 selftest=evtchn upcall=callback evtchn=2l ports=5000 priority=0",
         )
         .unwrap();
         assert_eq!(
@@ -261,6 +271,7 @@ mod tests {
                 upcall: Upcall::Callback,
                 evtchn: EvtchnAbi::TwoLevel,
                 ports: 5000,
+                priority: Some(0),
             }
         );
     }
@@ -288,6 +299,7 @@ mod tests {
             ("evtchn=3l", "evtchn", "3l"),
             ("ports=0", "ports", "0"),
             ("ports=16001", "ports", "16001"),
+            ("priority=16", "priority", "16"),
         ] {
             let e = Config::parse(line).unwrap_err();
             match e {
