@@ -95,8 +95,10 @@ fn init_control() -> Result<(), XenError> {
     // ever and that we touch only through atomics.
     unsafe { hypercall::call_raw(ops::EVTCHNOP_init_control, &mut a) }?;
     if u32::from(a.link_bits) != EVTCHN_FIFO_LINK_BITS {
+        // The domain is on FIFO now (init_control succeeded): not a refusal to
+        // fall back from, so the name does not start with the op's.
         return Err(XenError {
-            op: "EVTCHNOP_init_control (link_bits != 17)",
+            op: "FIFO link_bits from EVTCHNOP_init_control (not 17)",
             errno: xen_abi::Errno(xen_abi::errno::EINVAL),
         });
     }
