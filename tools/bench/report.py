@@ -715,4 +715,12 @@ def summary(rep: dict) -> str:
         c = rep["decoder"].get(f"pending_{n}", {})
         lines.append(f"  decoder   {n:>4} pending: {fx(c.get('decoder_ns_per_event'))} ns/event "
                      f"(naive {fx(c.get('naive_ns_per_event'))})")
+    for n in FIFO_CASES:
+        c = rep.get("fifo", {}).get(f"pending_{n}", {})
+        lines.append(f"  fifo    {n:>6} pending: {fx(c.get('fifo_ns_per_event'))} ns/event")
+    v = r.get("variants", {})
+    fifo_rtt, two_l = r.get("variants_phase", {}).get("xenbell", {}), v.get("xenbell-2l", {})
+    if fifo_rtt and two_l:
+        lines.append(f"  rtt evtchn FIFO (xenbell) p50 {us(fifo_rtt.get('p50_ns'))} p99 {us(fifo_rtt.get('p99_ns'))}  "
+                     f"2-level (xenbell-2l) p50 {us(two_l.get('p50_ns'))} p99 {us(two_l.get('p99_ns'))}")
     return "\n".join(lines)
