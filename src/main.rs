@@ -52,7 +52,7 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
 
     // Xen first: its clock timestamps the rest, and a PVH dom0 gets its
     // memory map from Xen rather than from the start info.
-    let on_xen = match xen::init(config.upcall, entry_tsc) {
+    let on_xen = match xen::init(config.upcall, config.evtchn, entry_tsc) {
         Ok(on_xen) => on_xen,
         Err(e) => shutdown::fail(format_args!("xen: {e}")),
     };

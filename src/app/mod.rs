@@ -22,6 +22,7 @@ mod keys;
 mod lead;
 mod lifecycle;
 mod mainloop;
+mod ports;
 mod session;
 mod vchan;
 
@@ -77,9 +78,14 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
     if cfg.mode == Mode::Vchan {
         vchan::run(cfg);
     }
+    ports::check(cfg.ports);
     let port = evtchn::alloc_unbound(cfg.remote).unwrap_or_else(|e| fatal(e));
     PORT.call_once(|| port);
     events::bind_handler(port, on_event);
+    if let Some(p) = cfg.priority {
+        ports::prioritise(port, p);
+    }
+    ports::offer(cfg.ports, port, cfg.remote);
     let mut main = mainloop::Loop::new(port, cfg.remote);
     // Listening before publishing: a peer that finds the port finds
     // guest-state (so it speaks the handshake) and is heard.

@@ -1,5 +1,8 @@
-//! Event dispatch: the upcall runs the fair 2-level decoder (crate
-//! evtchn-2l) over shared_info and calls the handler bound to each port.
+//! Event dispatch: the upcall runs the consumer of the event-channel ABI in
+//! use and calls the handler bound to each port. The ABI is chosen once at
+//! boot ([`init_abi`], `evtchn=auto|fifo|2l`): the fair 2-level decoder
+//! (crate evtchn-2l) over shared_info, or the FIFO consumer (crate
+//! evtchn-fifo) over the control block and event array (`fifo`).
 //!
 //! Invariants:
 //! - Every port is masked from init() on; a port is unmasked only while a
@@ -10,22 +13,33 @@
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use cmdline::EvtchnAbi;
 use evtchn_2l::{Decoder, Delivery, SharedBitmaps};
+use evtchn_fifo::{Consumer, SharedFifo, Unmask};
 use handler_table::HandlerTable;
 use spin::Mutex;
 use xen_abi::evtchn::NR_EVENT_CHANNELS;
 use xen_abi::Port;
 
 use super::evtchn::{self, PortState};
-use super::{shared, XenError};
+use super::{fifo, shared, XenError};
 
 /// A port's handler: runs in the upcall, interrupts disabled, on the
 /// interrupt stack. It must be short and must not block.
 pub type Handler = fn(Port);
 
+/// Ports that can have a handler: 16384 (FIFO allows 131072; a slot costs 8
+/// bytes of .bss). 2-level ports (below 4096) all fit.
+pub const MAX_HANDLED_PORTS: usize = 16384;
+
 // SAFETY: Handler is a fn pointer type.
-static HANDLERS: HandlerTable<Handler, NR_EVENT_CHANNELS> = unsafe { HandlerTable::new() };
+static HANDLERS: HandlerTable<Handler, MAX_HANDLED_PORTS> = unsafe { HandlerTable::new() };
 static DECODER: Mutex<Decoder> = Mutex::new(Decoder::new());
+static CONSUMER: Mutex<Consumer> = Mutex::new(Consumer::new());
+/// The ABI in use: false = 2-level, true = FIFO. Set once by init_abi (and
+/// again by reset after a restore), before the upcall is installed or with
+/// interrupts off.
+static FIFO: AtomicBool = AtomicBool::new(false);
 static UPCALLS: AtomicU64 = AtomicU64::new(0);
 static DISPATCHED: AtomicU64 = AtomicU64::new(0);
 static UNHANDLED: AtomicU64 = AtomicU64::new(0);
@@ -40,19 +54,101 @@ pub fn mask_all() {
     }
 }
 
+/// The ABI in use, for the console and self tests: "FIFO" or "2-level".
+pub fn abi_name() -> &'static str {
+    if using_fifo() {
+        "FIFO"
+    } else {
+        "2-level"
+    }
+}
+
+/// True if the FIFO ABI is in use.
+pub fn using_fifo() -> bool {
+    FIFO.load(Ordering::Relaxed)
+}
+
+/// Chooses the event-channel ABI, after mask_all() and before any port is
+/// bound or the upcall installed: FIFO for `auto` and `fifo` where Xen
+/// accepts EVTCHNOP_init_control, else 2-level (with one warning line when
+/// FIFO was tried and refused). `2l` never tries FIFO. Prints the line
+/// naming the ABI in use. An error only if Xen switched us to FIFO and then
+/// refused the event array: the domain then has no working ABI.
+pub fn init_abi(want: EvtchnAbi) -> Result<(), XenError> {
+    let how = match want {
+        EvtchnAbi::Auto => "evtchn=auto",
+        EvtchnAbi::Fifo => "evtchn=fifo",
+        EvtchnAbi::TwoLevel => "evtchn=2l",
+    };
+    if want != EvtchnAbi::TwoLevel {
+        match fifo::init() {
+            Ok(()) => {
+                FIFO.store(true, Ordering::Relaxed);
+                log::info!("evtchn: ABI FIFO ({how}; {} ports in the event array)", fifo::ports());
+                return Ok(());
+            }
+            Err(e) if fifo::ports() == 0 && e.op.starts_with("EVTCHNOP_init_control") => {
+                log::warn!("evtchn: FIFO refused by Xen ({e}): using 2-level");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    FIFO.store(false, Ordering::Relaxed);
+    log::info!("evtchn: ABI 2-level ({how}; {NR_EVENT_CHANNELS} ports)");
+    Ok(())
+}
+
+/// Adds FIFO event-array pages until `port` has a word (nothing under
+/// 2-level). Main loop only.
+pub fn ensure_port(port: u32) -> Result<(), XenError> {
+    if using_fifo() {
+        fifo::ensure_port(port)
+    } else {
+        Ok(())
+    }
+}
+
+/// EVTCHNOP_set_priority (FIFO only; 0 highest ..= 15 lowest, 7 default).
+/// Under 2-level: Xen's answer (EINVAL: the 2-level ABI has no priorities).
+pub fn set_priority(port: Port, priority: u32) -> Result<(), XenError> {
+    fifo::set_priority(port.get(), priority)
+}
+
 /// Forgets every handler and restarts the decoder, with every port masked:
 /// for a new domain after a restore or migration, where the old port
 /// numbers mean nothing (only the store and console ports exist, under
 /// numbers Xen chose anew) and Xen's fresh shared_info has every mask bit
 /// clear. Interrupts must be off; the caller binds handlers again.
-pub fn reset() {
+/// A new domain starts 2-level: under FIFO the switch is made again
+/// (init_control, the array pages re-used and masked; Linux
+/// evtchn_fifo_resume); if Xen refuses it there, 2-level with a warning.
+pub fn reset() -> Result<(), XenError> {
     mask_all();
     HANDLERS.clear_all();
     *DECODER.lock() = Decoder::new();
+    *CONSUMER.lock() = Consumer::new();
+    if using_fifo() {
+        if let Err(e) = fifo::resume() {
+            if !e.op.starts_with("EVTCHNOP_init_control") {
+                return Err(e);
+            }
+            log::warn!("evtchn: FIFO refused by Xen after resume ({e}): using 2-level");
+            FIFO.store(false, Ordering::Relaxed);
+        }
+    }
+    Ok(())
 }
 
 pub fn mask(port: Port) {
-    shared::mask()[port.word()].fetch_or(port.bit_mask(), Ordering::SeqCst);
+    if using_fifo() {
+        if let Some(w) = fifo::word(port.get()) {
+            evtchn_fifo::mask(w);
+        }
+        return;
+    }
+    if port.is_two_level() {
+        shared::mask()[port.word()].fetch_or(port.bit_mask(), Ordering::SeqCst);
+    }
 }
 
 /// Unmasks `port` so that an event already pending is delivered, not lost.
@@ -66,7 +162,27 @@ pub fn mask(port: Port) {
 ///   If Xen set pending between our look and our clear, it saw the mask and
 ///   raised nothing: set the mask again and take the hypercall path. If it
 ///   sets pending after our clear, it raises the upcall itself.
+///
+/// FIFO: the XSA-332 rule (evtchn_fifo::unmask): clear MASKED ourselves
+/// only while the port is not pending (and not BUSY), else EVTCHNOP_unmask.
 pub fn unmask(port: Port) {
+    if using_fifo() {
+        let local = fifo::word(port.get()).map(evtchn_fifo::unmask);
+        if local == Some(Unmask::Done) {
+            return;
+        }
+        // Pending, BUSY for long, or no array page yet (Xen keeps the
+        // event and its mask state until the page exists).
+        if let Err(e) = evtchn::unmask(port) {
+            log::warn!("events: port {}: {e}", port.get());
+        }
+        return;
+    }
+    if !port.is_two_level() {
+        // Xen never gives a 2-level domain such a port.
+        log::warn!("events: port {}: beyond the 2-level ABI's 4096 ports: not unmasked", port.get());
+        return;
+    }
     let (word, bit) = (port.word(), port.bit_mask());
     if shared::pending()[word].load(Ordering::SeqCst) & bit == 0 {
         shared::mask()[word].fetch_and(!bit, Ordering::SeqCst);
@@ -81,24 +197,44 @@ pub fn unmask(port: Port) {
 }
 
 pub fn is_pending(port: Port) -> bool {
-    shared::pending()[port.word()].load(Ordering::SeqCst) & port.bit_mask() != 0
+    if using_fifo() {
+        return fifo::word(port.get()).is_some_and(evtchn_fifo::is_pending);
+    }
+    port.is_two_level() && shared::pending()[port.word()].load(Ordering::SeqCst) & port.bit_mask() != 0
 }
 
 pub fn is_masked(port: Port) -> bool {
-    shared::mask()[port.word()].load(Ordering::SeqCst) & port.bit_mask() != 0
+    if using_fifo() {
+        return fifo::word(port.get()).is_none_or(evtchn_fifo::is_masked);
+    }
+    !port.is_two_level() || shared::mask()[port.word()].load(Ordering::SeqCst) & port.bit_mask() != 0
 }
 
 /// Clears a pending event without handling it (e.g. the one Xen raises on
 /// our side when we bind).
 pub fn clear_pending(port: Port) {
-    shared::pending()[port.word()].fetch_and(!port.bit_mask(), Ordering::SeqCst);
+    if using_fifo() {
+        if let Some(w) = fifo::word(port.get()) {
+            evtchn_fifo::clear_pending(w);
+        }
+        return;
+    }
+    if port.is_two_level() {
+        shared::pending()[port.word()].fetch_and(!port.bit_mask(), Ordering::SeqCst);
+    }
 }
 
 /// Routes `port` to `handler` and unmasks it.
 pub fn bind_handler(port: Port, handler: Handler) {
+    // FIFO: the port's array page must exist before its word is unmasked.
+    if let Err(e) = ensure_port(port.get()) {
+        log::warn!("events: port {}: {e}", port.get());
+    }
     // Release (in set): the handler is visible before the unmask lets events in.
-    // Port::new bounds every port below NR_EVENT_CHANNELS, so set cannot fail.
-    let _ = HANDLERS.set(port.get() as usize, handler);
+    if let Err(e) = HANDLERS.set(port.get() as usize, handler) {
+        log::warn!("events: port {}: {e}: left masked", port.get());
+        return;
+    }
     unmask(port);
 }
 
@@ -130,6 +266,16 @@ fn dispatch(raw: u32) {
 /// vector pending again (see `evtchn_2l::Delivery`).
 pub fn upcall(delivery: Delivery, reraise: fn()) {
     UPCALLS.fetch_add(1, Ordering::Relaxed);
+    if using_fifo() {
+        let src = SharedFifo::new(fifo::control_block(), shared::upcall_pending(), &fifo::Array);
+        let delivery = match delivery {
+            Delivery::Edge => evtchn_fifo::Delivery::Edge,
+            Delivery::Level => evtchn_fifo::Delivery::Level,
+        };
+        // Interrupts are off in the upcall, and nothing else takes this lock.
+        CONSUMER.lock().upcall(&src, delivery, reraise, dispatch);
+        return;
+    }
     let src = SharedBitmaps::new(shared::pending(), shared::mask(), shared::pending_sel(), shared::upcall_pending());
     // Interrupts are off in the upcall, and nothing else takes this lock.
     let mut decoder = DECODER.lock();

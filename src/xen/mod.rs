@@ -6,6 +6,7 @@ mod cpuid;
 pub mod error;
 pub mod events;
 pub mod evtchn;
+mod fifo;
 pub mod grant;
 pub mod hvm;
 pub mod hypercall;
@@ -36,7 +37,7 @@ pub fn present() -> bool {
 /// interrupts. Returns Ok(false) (and changes nothing) when not on Xen; an
 /// error names the operation that failed once Xen was found (the caller
 /// decides what that means: the kernel crashes).
-pub fn init(upcall_mode: cmdline::Upcall, entry_tsc: u64) -> Result<bool, XenError> {
+pub fn init(upcall_mode: cmdline::Upcall, evtchn_abi: cmdline::EvtchnAbi, entry_tsc: u64) -> Result<bool, XenError> {
     let Some(leaves) = cpuid::detect() else { return Ok(false) };
     log::info!(
         "xen: found Xen {}.{} (CPUID base {:#x}, hypercall MSR {:#x})",
@@ -62,6 +63,7 @@ pub fn init(upcall_mode: cmdline::Upcall, entry_tsc: u64) -> Result<bool, XenErr
     shared::map()?;
     time::init(entry_tsc);
     events::mask_all();
+    events::init_abi(evtchn_abi)?;
     let delivery = upcall::install(leaves.base, features, upcall_mode)?;
     let console = console::init();
     crate::arch::cpu::irq_enable();

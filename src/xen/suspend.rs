@@ -103,7 +103,7 @@ fn resume(saved_ns: u64) -> Result<Outcome, XenError> {
     shared::map()?;
     // Xen's fresh shared_info has every port unmasked: mask them, and
     // forget the old ports' handlers.
-    events::reset();
+    events::reset()?;
     upcall::reinstall()?;
     let clock_jump_ns = time::resume(saved_ns);
     console::reconnect();

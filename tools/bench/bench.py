@@ -90,6 +90,7 @@ def run_decoder(root: Path, cargo: str) -> None:
     for n in report.DECODER_CASES:   # no stale numbers if the run fails half-way
         shutil.rmtree(crit / f"pending_{n}", ignore_errors=True)
     run([cargo, "bench", "-p", "decoder-bench", "--bench", "decoder"])
+    run([cargo, "bench", "-p", "decoder-bench", "--bench", "fifo"])
 
 
 def run_testbed(paths: Paths, out: Path, params: dict, probe: Path, verbose: bool) -> int:

@@ -22,6 +22,7 @@ from pathlib import Path
 import svg
 
 DECODER_CASES = (1, 64, 4096)
+FIFO_CASES = (1, 64, 4096, 100000)
 TARGETS = {"ratio_p50": 0.5, "speedup": 20.0, "image_bytes": 256 * 1024, "min_memory_mib": 8}
 
 
@@ -278,6 +279,27 @@ def decoder_section(crit: Path) -> dict:
     return out
 
 
+def fifo_section(crit: Path) -> dict:
+    """The FIFO consumer (benches/fifo.rs): ns per event with 1, 64, 4096, 100,000 pending."""
+    out: dict = {"unit": "ns per dispatched event (criterion median per call / events)",
+                 "method": "cargo bench -p decoder-bench --bench fifo: fresh OwnedFifo per call "
+                           "with the ports linked as Xen links them (XenFifo), only the consume timed"}
+    complete = True
+    for n in FIFO_CASES:
+        events = 4095 if n == 4096 else n
+        case = {"events": events}
+        f = crit / f"fifo_pending_{n}" / "fifo" / "new" / "estimates.json"
+        if f.exists():
+            per_call = json.loads(f.read_text())["median"]["point_estimate"]
+            case["fifo_ns_per_call"] = r1(per_call, 2)
+            case["fifo_ns_per_event"] = r1(per_call / events, 3)
+        else:
+            complete = False
+        out[f"pending_{n}"] = case
+    out["complete"] = complete
+    return out
+
+
 # ---- pictures -----------------------------------------------------------------------------
 
 def pictures(out: Path, raw: Path, rep: dict) -> dict:
@@ -360,6 +382,7 @@ def write(root: Path, out: Path, stripped: Path, crit: Path, meta: dict) -> dict
     rep["min_memory_mib"] = mem["min_memory_mib"]
     rep["memory"] = mem
     rep["decoder"] = decoder_section(crit)
+    rep["fifo"] = fifo_section(crit)
     rep["targets"] = targets(rep)
     rep["complete"] = all(v is not None for v in (
         rep["rtt"]["ratio_p50"], rep["boot"]["speedup"], rep["image_bytes"],
@@ -530,6 +553,19 @@ def markdown(rep: dict) -> str:
           f"({fx(c.get('decoder_ns_per_call'), 0)}) | {fx(c.get('naive_ns_per_event'))} "
           f"({fx(c.get('naive_ns_per_call'), 0)}) | {fx(c.get('naive_over_decoder'))} |")
     a("")
+    fifo = rep.get("fifo", {})
+    a("FIFO consumer (`evtchn_fifo::Consumer::run`, " + fifo.get("method", "") + "); the 2-level "
+      "decoder's number for the same ports beside it:")
+    a("")
+    a("| ports pending | FIFO Consumer::run | 2-level Decoder::run |")
+    a("|---|---|---|")
+    for n in FIFO_CASES:
+        c = fifo.get(f"pending_{n}", {})
+        d = dec.get(f"pending_{n}", {})
+        a(f"| {n} ({c.get('events')} events) | {fx(c.get('fifo_ns_per_event'))} "
+          f"({fx(c.get('fifo_ns_per_call'), 0)}) | "
+          f"{fx(d.get('decoder_ns_per_event')) if d else 'no such ports'} |")
+    a("")
     a("## Setup")
     a("")
     st = rep["setup"]
@@ -679,4 +715,12 @@ def summary(rep: dict) -> str:
         c = rep["decoder"].get(f"pending_{n}", {})
         lines.append(f"  decoder   {n:>4} pending: {fx(c.get('decoder_ns_per_event'))} ns/event "
                      f"(naive {fx(c.get('naive_ns_per_event'))})")
+    for n in FIFO_CASES:
+        c = rep.get("fifo", {}).get(f"pending_{n}", {})
+        lines.append(f"  fifo    {n:>6} pending: {fx(c.get('fifo_ns_per_event'))} ns/event")
+    v = r.get("variants", {})
+    fifo_rtt, two_l = r.get("variants_phase", {}).get("xenbell", {}), v.get("xenbell-2l", {})
+    if fifo_rtt and two_l:
+        lines.append(f"  rtt evtchn FIFO (xenbell) p50 {us(fifo_rtt.get('p50_ns'))} p99 {us(fifo_rtt.get('p99_ns'))}  "
+                     f"2-level (xenbell-2l) p50 {us(two_l.get('p50_ns'))} p99 {us(two_l.get('p99_ns'))}")
     return "\n".join(lines)

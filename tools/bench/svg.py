@@ -11,7 +11,8 @@ from xml.sax.saxutils import escape
 COLORS = {"xenbell": "#1f77b4", "linux": "#d62728", "dom0-loopback": "#7f7f7f",
           "xenbell-callback": "#2ca02c", "xenbell-percpu": "#9467bd",
           "xenbell-tsc-native": "#ff7f0e", "xenbell-log-warn": "#17becf",
-          "xenbell-callback-tsc-native": "#8c564b", "xenbell-percpu-tsc-native": "#e377c2"}
+          "xenbell-callback-tsc-native": "#8c564b", "xenbell-percpu-tsc-native": "#e377c2",
+          "xenbell-2l": "#bcbd22"}
 FONT = 'font-family="sans-serif" font-size="12"'
 
 

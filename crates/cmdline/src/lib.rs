@@ -10,6 +10,9 @@
 //! | `vchan_order` | minimum ring order (both rings) in `mode=vchan`, 10..=20 | libxenvchan's server default |
 //! | `selftest` | evtchn, xenstore, nesting, stall, fault, panic | none |
 //! | `upcall` | auto, percpu, callback (how Xen delivers events) | auto |
+//! | `evtchn` | auto, fifo, 2l (the event-channel ABI) | auto |
+//! | `ports` | ports offered to `remote`, 1..=16000 | 1 |
+//! | `priority` | FIFO priority of the ping-pong port, 0 (highest)..=15 | none (Xen's 7) |
 
 #![cfg_attr(not(test), no_std)]
 
@@ -60,6 +63,18 @@ pub enum Upcall {
     Callback,
 }
 
+/// Which event-channel ABI to use (event_channel.h: 2-level, or FIFO
+/// through EVTCHNOP_init_control, Xen >= 4.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvtchnAbi {
+    /// FIFO where Xen offers it (init_control succeeds), else 2-level.
+    Auto,
+    /// FIFO; if Xen refuses it, 2-level with one warning line.
+    Fifo,
+    /// 2-level only: FIFO is never tried.
+    TwoLevel,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
     pub log: LogLevel,
@@ -73,6 +88,11 @@ pub struct Config {
     /// Minimum ring order for both rings (mode=vchan); None: libxenvchan's
     /// server default (1 KiB in, 2 KiB out).
     pub vchan_order: Option<u16>,
+    pub evtchn: EvtchnAbi,
+    /// Ports offered to `remote` (`data/xenbell/ports/<i>`), 1..=[`MAX_PORTS`].
+    pub ports: u32,
+    /// EVTCHNOP_set_priority for the ping-pong port (FIFO only), 0..=15.
+    pub priority: Option<u8>,
 }
 
 impl Default for Config {
@@ -86,15 +106,21 @@ impl Default for Config {
             upcall: Upcall::Auto,
             vchan: 1,
             vchan_order: None,
+            evtchn: EvtchnAbi::Auto,
+            ports: 1,
+            priority: None,
         }
     }
 }
 
 /// The known keys, in the order the help text lists them.
-pub const KEYS: [&str; 8] = ["log", "remote", "mode", "rounds", "selftest", "upcall", "vchan", "vchan_order"];
+pub const KEYS: [&str; 11] =
+    ["log", "remote", "mode", "rounds", "selftest", "upcall", "vchan", "vchan_order", "evtchn", "ports", "priority"];
 /// Domain ids at and above this are reserved by Xen (DOMID_FIRST_RESERVED).
 pub const DOMID_FIRST_RESERVED: u32 = 0x7FF0;
 pub const MAX_ROUNDS: u32 = 100_000_000;
+/// Most ports `ports=` may ask for (the kernel's handler table has 16384 slots).
+pub const MAX_PORTS: u32 = 16_000;
 
 /// What is wrong with a command line. Borrowed from the command line itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,7 +132,8 @@ pub enum CmdlineError<'a> {
 }
 
 /// The known keys, for error messages.
-const KNOWN: &str = "known keys: log, remote, mode, rounds, selftest, upcall, vchan, vchan_order";
+const KNOWN: &str =
+    "known keys: log, remote, mode, rounds, selftest, upcall, vchan, vchan_order, evtchn, ports, priority";
 
 impl fmt::Display for CmdlineError<'_> {
     /// One line, its subject first (`key '...'` or `word '...'`), the
@@ -194,6 +221,26 @@ fn parse_value<'a>(cfg: &mut Config, key: &'a str, value: &'a str) -> Result<(),
                 _ => return Err(bad("a ring order, 10..=20")),
             }
         }
+        "ports" => {
+            cfg.ports = match parse_u32(value) {
+                Some(n) if (1..=MAX_PORTS).contains(&n) => n,
+                _ => return Err(bad("a number of ports, 1..=16000")),
+            }
+        }
+        "priority" => {
+            cfg.priority = match parse_u32(value) {
+                Some(n) if n <= 15 => Some(n as u8),
+                _ => return Err(bad("a FIFO priority, 0 (highest)..=15")),
+            }
+        }
+        "evtchn" => {
+            cfg.evtchn = match value {
+                "auto" => EvtchnAbi::Auto,
+                "fifo" => EvtchnAbi::Fifo,
+                "2l" => EvtchnAbi::TwoLevel,
+                _ => return Err(bad("one of auto, fifo, 2l")),
+            }
+        }
         _ => return Err(CmdlineError::UnknownKey { key }),
     }
     Ok(())
@@ -235,7 +282,10 @@ mod tests {
 
     #[test]
     fn every_key() {
-        let c = Config::parse("log=debug remote=7 mode=lead rounds=250 selftest=evtchn upcall=callback").unwrap();
+        let c = Config::parse(
+            "log=debug remote=7 mode=lead rounds=250 selftest=evtchn upcall=callback evtchn=2l ports=5000 priority=0",
+        )
+        .unwrap();
         assert_eq!(
             c,
             Config {
@@ -247,6 +297,9 @@ mod tests {
                 upcall: Upcall::Callback,
                 vchan: 1,
                 vchan_order: None,
+                evtchn: EvtchnAbi::TwoLevel,
+                ports: 5000,
+                priority: Some(0),
             }
         );
         let c = Config::parse("mode=vchan remote=0 vchan=7 vchan_order=16").unwrap();
@@ -276,6 +329,10 @@ mod tests {
             ("vchan=x", "vchan", "x"),
             ("vchan_order=9", "vchan_order", "9"),
             ("vchan_order=21", "vchan_order", "21"),
+            ("evtchn=3l", "evtchn", "3l"),
+            ("ports=0", "ports", "0"),
+            ("ports=16001", "ports", "16001"),
+            ("priority=16", "priority", "16"),
         ] {
             let e = Config::parse(line).unwrap_err();
             match e {

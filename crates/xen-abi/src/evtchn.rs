@@ -65,6 +65,34 @@ pub const EVTCHN_FIFO_PRIORITY_DEFAULT: u32 = 7;
 /// `EVTCHN_FIFO_PRIORITY_MIN` (event_channel.h): lowest FIFO priority.
 pub const EVTCHN_FIFO_PRIORITY_MIN: u32 = 15;
 
+/// `EVTCHN_FIFO_MAX_QUEUES` (event_channel.h): one queue per priority, 16.
+pub const EVTCHN_FIFO_MAX_QUEUES: usize = 16;
+/// `EVTCHN_FIFO_PENDING` (event_channel.h): bit of an event word, set by Xen
+/// when the event is raised, cleared by the guest.
+pub const EVTCHN_FIFO_PENDING: u32 = 31;
+/// `EVTCHN_FIFO_MASKED` (event_channel.h): bit of an event word; a masked
+/// event is not linked into a queue when raised.
+pub const EVTCHN_FIFO_MASKED: u32 = 30;
+/// `EVTCHN_FIFO_LINKED` (event_channel.h): bit of an event word; the event is
+/// on a queue (set by Xen, cleared by the guest when it consumes it).
+pub const EVTCHN_FIFO_LINKED: u32 = 29;
+/// `EVTCHN_FIFO_BUSY` (event_channel.h): bit of an event word; Xen holds it
+/// while it updates the LINK field of a word the guest may also change.
+pub const EVTCHN_FIFO_BUSY: u32 = 28;
+/// `EVTCHN_FIFO_LINK_BITS` (event_channel.h): width of the LINK field (bits
+/// 0..17 of an event word: the next port on the queue, 0 = none).
+pub const EVTCHN_FIFO_LINK_BITS: u32 = 17;
+/// `EVTCHN_FIFO_LINK_MASK` (event_channel.h): `(1 << LINK_BITS) - 1`.
+pub const EVTCHN_FIFO_LINK_MASK: u32 = (1 << EVTCHN_FIFO_LINK_BITS) - 1;
+/// `EVTCHN_FIFO_NR_CHANNELS` (event_channel.h): ports of the FIFO ABI, 131072.
+pub const EVTCHN_FIFO_NR_CHANNELS: usize = 1 << EVTCHN_FIFO_LINK_BITS;
+/// Event words (`event_word_t`, u32) per 4 KiB event-array page (Xen's
+/// `EVTCHN_FIFO_EVENT_WORDS_PER_PAGE`, event_fifo.c): 1024.
+pub const EVTCHN_FIFO_EVENT_WORDS_PER_PAGE: usize = 4096 / 4;
+/// Most event-array pages (Xen's `EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES`,
+/// event_fifo.c): `NR_CHANNELS / WORDS_PER_PAGE` = 128.
+pub const EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES: usize = EVTCHN_FIFO_NR_CHANNELS / EVTCHN_FIFO_EVENT_WORDS_PER_PAGE;
+
 /// Bits per word of the 2-level bitmaps: `sizeof(xen_ulong_t) * 8` on x86_64.
 pub const BITS_PER_WORD: usize = 64;
 /// Words in `shared_info.evtchn_pending` / `evtchn_mask`, and bits in

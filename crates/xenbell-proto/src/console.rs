@@ -18,6 +18,15 @@ pub struct Ready {
     pub remote: u16,
 }
 
+/// `xenbell: ports offered=<k> remote=<d> lowest=<p> highest=<p>`: with
+/// `ports=K`, all K ports are allocated, bound and published.
+pub struct PortsOffered {
+    pub count: u32,
+    pub remote: u16,
+    pub lowest: u32,
+    pub highest: u32,
+}
+
 /// `xenbell: connected remote=<d> remote_port=<p>`: a peer bound the port.
 pub struct Connected {
     pub remote: u16,
@@ -76,6 +85,16 @@ impl fmt::Display for Booting<'_> {
 impl fmt::Display for Ready {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{PREFIX}ready port={} remote={}", self.port, self.remote)
+    }
+}
+
+impl fmt::Display for PortsOffered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{PREFIX}ports offered={} remote={} lowest={} highest={}",
+            self.count, self.remote, self.lowest, self.highest
+        )
     }
 }
 

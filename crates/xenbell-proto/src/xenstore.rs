@@ -16,6 +16,10 @@ pub const PEER_STATE: &str = "data/xenbell/peer-state";
 /// Session handshake: why the guest leaves (`poweroff`, `reboot`,
 /// `suspend`), written with guest-state 5 just before it does.
 pub const LEAVING: &str = "data/xenbell/leaving";
+/// With `ports=K` (K > 1): directory of the K ports offered to `remote`,
+/// `data/xenbell/ports/<i>` = port number (decimal), i in 0..K; `ports/0`
+/// is the same port as [`PORT`]. Every one of them is answered.
+pub const PORTS_DIR: &str = "data/xenbell/ports";
 /// The kernel's xenstore self test works here, and removes it again.
 pub const SELFTEST_DIR: &str = "data/xenbell/selftest";
 
@@ -50,7 +54,7 @@ mod tests {
 
     #[test]
     fn every_key_is_under_dir() {
-        for key in [PORT, STATE, GUEST_STATE, PEER_STATE, LEAVING, SELFTEST_DIR] {
+        for key in [PORT, STATE, GUEST_STATE, PEER_STATE, LEAVING, PORTS_DIR, SELFTEST_DIR] {
             let leaf = key.strip_prefix(DIR).and_then(|k| k.strip_prefix('/'));
             assert!(leaf.is_some_and(|l| !l.is_empty() && !l.contains('/')), "{key}");
         }

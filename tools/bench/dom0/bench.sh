@@ -128,7 +128,8 @@ LINUX=lx-boot-$BOOTS
 # vector here: the APIC is not hardware-virtualised under TCG) and the Linux guest run; BATCHES batches, each pings one, then the other,
 # then keeps every round of both (bench-probe samples) for the pictures.
 # 2b: the variants join: xenbell with upcall=percpu, with tsc_mode="native" (as the
-# Linux guest must have), with both, and dom0 talking to itself (`offer` and `ping` both
+# Linux guest must have), with both, with evtchn=2l (the 2-level ABI; xenbell itself is
+# on FIFO), and dom0 talking to itself (`offer` and `ping` both
 # in dom0: no guest at all, the floor of dom0's side). VBATCHES batches ping all of them,
 # xenbell and Linux included, in turn. (Kept apart from 2a because every idle xenbell
 # polls xenstore every 100 ms, which shows in everyone's p99.)
@@ -156,6 +157,8 @@ up() {  # LABEL CFG NAME: start a peer, add it to PEERS
 up xenbell-percpu "$(xb_cfg xb-percpu 32 'log=info upcall=percpu')" xb-percpu
 up xenbell-tsc-native "$(xb_cfg xb-tsc 32 log=info 'tsc_mode = "native"')" xb-tsc
 up xenbell-percpu-tsc-native "$(xb_cfg xb-pctsc 32 'log=info upcall=percpu' 'tsc_mode = "native"')" xb-pctsc
+# xenbell itself runs evtchn=auto (FIFO on Xen 4.17); this one the 2-level ABI.
+up xenbell-2l "$(xb_cfg xb-2l 32 'log=info evtchn=2l')" xb-2l
 $DOM0_TOOL offer --remote 0 > $OUT/dom0-offer.txt 2>&1 &
 offer=$!
 if tb_wait 10 sh -c '[ "$(xenstore-read /local/domain/0/data/xenbell/state)" = ready ]'; then
@@ -172,7 +175,7 @@ while [ $b -le $VBATCHES ]; do
     b=$((b + 1))
 done
 kill $offer 2> /dev/null; wait $offer 2> /dev/null
-destroy $LINUX xenbell xb-percpu xb-tsc xb-pctsc
+destroy $LINUX xenbell xb-percpu xb-tsc xb-pctsc xb-2l
 
 # ---- 3. memory: the smallest memory= that boots and answers ----------------------------
 echo "bench: phase memory ($(now) s)"

@@ -38,6 +38,18 @@ guest_create() {
     _gc_name=$(sed -n 's/^ *name *= *"\([^"]*\)".*/\1/p' "$1" | head -n 1)
     [ -n "$_gc_name" ] || fail "no name= in $1"
     TB_GUESTS="$TB_GUESTS $_gc_name"
+    # TB_CMDLINE_EXTRA (e.g. "evtchn=2l", set by a scenario that re-runs others): added
+    # to the config's cmdline, in a copy.
+    if [ -n "$TB_CMDLINE_EXTRA" ]; then
+        _gc_copy=/tmp/tb-extra-$_gc_name.cfg
+        if grep -q '^ *cmdline *=' "$1"; then
+            sed "s/^ *cmdline *= *\"\(.*\)\"/cmdline = \"\1 $TB_CMDLINE_EXTRA\"/" "$1" > "$_gc_copy"
+        else
+            { cat "$1"; echo "cmdline = \"$TB_CMDLINE_EXTRA\""; } > "$_gc_copy"
+        fi
+        shift
+        set -- "$_gc_copy" "$@"
+    fi
     # xl wants its options before the config file: drop a -p given among the
     # options (we always create paused) and remember it.
     _gc_cfg=$1; shift

@@ -6,7 +6,7 @@ use std::os::unix::ffi::OsStringExt;
 
 use echo::echo;
 
-use crate::cli::{self, Command};
+use crate::cli::{self, Command, PingAllArgs, PingArgs};
 use crate::cmd;
 use crate::evtchn_dev::{self, EvtchnDev};
 use crate::failure::{Exit, Failure};
@@ -120,6 +120,10 @@ fn run(command: Command) -> Result<(), Failure> {
             clap_complete::generate(shell.generator(), &mut cli::definition(), "xenbell-dom0", &mut out);
             Ok(())
         }
+        Command::Ping(PingArgs { domain, ports: Some(ports), timeout, json, .. }) => {
+            let mut ev = open_evtchn()?;
+            cmd::pingall::run(&mut ev, &mut open_xenbus(), &PingAllArgs { domain, ports, timeout, json }, &mut out)
+        }
         Command::Ping(args) => {
             let mut ev = open_evtchn()?;
             cmd::ping::run(&mut ev, &mut open_xenbus(), &args, &mut out, &mut Progress::stderr())
@@ -201,6 +205,7 @@ mod tests {
             json: false,
             legacy: false,
             follow: false,
+            ports: None,
         };
         let mut ev = FakeEvtchn::new(Peer::Server { answers: 100 });
         cmd::ping::run(&mut ev, &mut xs, &args, &mut Vec::new(), &mut Progress::off()).unwrap();

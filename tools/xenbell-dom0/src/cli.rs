@@ -18,8 +18,7 @@ pub const DOMID_MAX: u32 = 0x7FEF;
 pub const DEFAULT_ROUNDS: u32 = 1000;
 pub const DEFAULT_TIMEOUT_MS: u64 = 1000;
 
-const PING_USAGE: &str =
-    "xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json] [--legacy] [--follow]";
+const PING_USAGE: &str = "xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json] [--legacy] [--follow] [--ports all|P1,P2,...]";
 const SERVE_USAGE: &str = "xenbell-dom0 serve --domain <name|id> [--port P] [--timeout-ms T] [--json]";
 const FLOOD_USAGE: &str = "xenbell-dom0 flood --domain <name|id> --count M [--port P] [--timeout-ms T] [--json]";
 const STATUS_USAGE: &str = "xenbell-dom0 status --domain <name|id> [--json]";
@@ -205,6 +204,35 @@ pub struct PingArgs {
     /// Keep going across save/restore and migration
     #[arg(long)]
     pub follow: bool,
+    /// One round on each of several ports at once (a guest with ports=K): `all`
+    /// (every data/xenbell/ports/<i>) or a comma-separated list; one report per port
+    #[arg(long, value_name = "all|P1,P2,...", value_parser = parse_ports)]
+    pub ports: Option<PortsSpec>,
+}
+
+/// `ping --ports`: which of a `ports=K` guest's ports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PortsSpec {
+    /// Every `data/xenbell/ports/<i>`.
+    All,
+    /// These (each must be published under `ports/`).
+    List(Vec<u32>),
+}
+
+fn parse_ports(text: &str) -> Result<PortsSpec, String> {
+    if text == "all" {
+        return Ok(PortsSpec::All);
+    }
+    text.split(',').map(parse_port).collect::<Result<Vec<_>, _>>().map(PortsSpec::List)
+}
+
+/// `ping --ports`: one round on each port (cmd/pingall.rs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PingAllArgs {
+    pub domain: DomainSpec,
+    pub ports: PortsSpec,
+    pub timeout: Duration,
+    pub json: bool,
 }
 
 #[derive(Args, Clone, Debug, PartialEq, Eq)]

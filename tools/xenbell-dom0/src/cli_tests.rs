@@ -24,6 +24,7 @@ fn ping_defaults_and_all_options() {
             json: false,
             legacy: false,
             follow: false,
+            ports: None,
         })
     );
     assert_eq!(
@@ -36,6 +37,7 @@ fn ping_defaults_and_all_options() {
             json: true,
             legacy: true,
             follow: true,
+            ports: None,
         })
     );
 }
@@ -108,7 +110,7 @@ fn structural_errors() {
 fn usage_lines() {
     assert_eq!(
         usage_line("ping"),
-        "usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json] [--legacy] [--follow]"
+        "usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json] [--legacy] [--follow] [--ports all|P1,P2,...]"
     );
     assert_eq!(usage_line("status"), "usage: xenbell-dom0 status --domain <name|id> [--json]");
     assert_eq!(usage_line("offer"), "usage: xenbell-dom0 offer --remote <domid> [--json]");

@@ -286,6 +286,7 @@ mod tests {
             json: true,
             legacy: false,
             follow,
+            ports: None,
         }
     }
 

@@ -274,6 +274,23 @@ pub struct EvtchnSetPriority {
 }
 assert_layout!(EvtchnSetPriority, size = 8, align = 4, port @ 0, priority @ 4);
 
+/// `struct evtchn_fifo_control_block` (event_channel.h, FIFO ABI): one per
+/// vCPU, in a guest page registered with `EVTCHNOP_init_control`. Xen sets
+/// bit `q` of `ready` when it puts a port on the empty queue `q` and writes
+/// that port to `head[q]`; the guest clears `ready` (xchg) and walks the queues.
+/// Shared with Xen: the guest reaches its fields only atomically.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EvtchnFifoControlBlock {
+    /// Bit `q`: queue `q` (priority `q`, 0 highest) has events.
+    pub ready: u32,
+    /// C `_rsvd`.
+    pub _rsvd: u32,
+    /// Head port of each queue, as Xen last wrote it (0: none).
+    pub head: [u32; 16],
+}
+assert_layout!(EvtchnFifoControlBlock, size = 72, align = 4, ready @ 0, _rsvd @ 4, head @ 8);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,14 +1,18 @@
-//! [`Port`]: an event-channel port number that can name a real 2-level channel.
+//! [`Port`]: an event-channel port number that can name a real channel under
+//! either ABI (2-level: below 4096; FIFO: below 131072).
 
 use core::fmt;
 
-use super::{EvtchnPort, BITS_PER_WORD, NR_EVENT_CHANNELS};
+use super::{EvtchnPort, BITS_PER_WORD, EVTCHN_FIFO_NR_CHANNELS, NR_EVENT_CHANNELS};
 
-/// A port number in `1..NR_EVENT_CHANNELS` (1..4096).
+/// A port number in `1..EVTCHN_FIFO_NR_CHANNELS` (1..131072).
 ///
 /// Port 0 is rejected: Xen will never allocate port 0 (Linux' `VALID_EVTCHN`
-/// relies on the same rule), so a 0 means "no port" or a bug. Ports from 4096
-/// up do not exist in the 2-level ABI's bitmaps.
+/// relies on the same rule), so a 0 means "no port" or a bug. Ports from
+/// 131072 up exist in neither ABI; ports from 4096 up exist only under FIFO
+/// (event_channel.h: `EVTCHN_2L_NR_CHANNELS`, `EVTCHN_FIFO_NR_CHANNELS`), so
+/// the 2-level helpers ([`Port::word`], ...) are only for
+/// [`Port::is_two_level`] ports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(transparent)]
 pub struct Port(EvtchnPort);
@@ -18,7 +22,7 @@ pub struct Port(EvtchnPort);
 pub enum InvalidPort {
     /// Port 0: Xen will never allocate it.
     Zero,
-    /// `>= NR_EVENT_CHANNELS` (4096): beyond the 2-level bitmaps.
+    /// `>= EVTCHN_FIFO_NR_CHANNELS` (131072): beyond both ABIs.
     OutOfRange(EvtchnPort),
 }
 
@@ -27,7 +31,7 @@ impl Port {
     pub const fn new(raw: EvtchnPort) -> Result<Port, InvalidPort> {
         if raw == 0 {
             Err(InvalidPort::Zero)
-        } else if raw as usize >= NR_EVENT_CHANNELS {
+        } else if raw as usize >= EVTCHN_FIFO_NR_CHANNELS {
             Err(InvalidPort::OutOfRange(raw))
         } else {
             Ok(Port(raw))
@@ -39,8 +43,14 @@ impl Port {
         self.0
     }
 
+    /// Below 4096: a port the 2-level bitmaps have.
+    pub const fn is_two_level(self) -> bool {
+        (self.0 as usize) < NR_EVENT_CHANNELS
+    }
+
     /// Index of this port's word in `evtchn_pending`/`evtchn_mask`, and of its
-    /// bit in `evtchn_pending_sel`.
+    /// bit in `evtchn_pending_sel` (2-level; only for [`Port::is_two_level`]
+    /// ports: larger ones give indices past the bitmaps).
     pub const fn word(self) -> usize {
         self.0 as usize / BITS_PER_WORD
     }
@@ -81,7 +91,7 @@ impl fmt::Display for InvalidPort {
         match self {
             InvalidPort::Zero => f.write_str("port 0 is never allocated by Xen"),
             InvalidPort::OutOfRange(p) => {
-                write!(f, "port {p} >= {NR_EVENT_CHANNELS} (2-level ABI limit)")
+                write!(f, "port {p} >= {EVTCHN_FIFO_NR_CHANNELS} (FIFO ABI limit)")
             }
         }
     }
@@ -94,10 +104,13 @@ mod tests {
     #[test]
     fn bounds() {
         assert_eq!(Port::new(0), Err(InvalidPort::Zero));
-        assert_eq!(Port::new(4096), Err(InvalidPort::OutOfRange(4096)));
+        assert_eq!(Port::new(131072), Err(InvalidPort::OutOfRange(131072)));
         assert_eq!(Port::new(u32::MAX), Err(InvalidPort::OutOfRange(u32::MAX)));
         assert_eq!(Port::new(1).map(Port::get), Ok(1));
         assert_eq!(Port::new(4095).map(Port::get), Ok(4095));
+        assert_eq!(Port::new(131071).map(Port::get), Ok(131071));
+        assert!(Port::new(4095).unwrap().is_two_level());
+        assert!(!Port::new(4096).unwrap().is_two_level());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod flood;
 pub mod offer;
 pub mod ping;
+pub mod pingall;
 pub mod serve;
 pub mod status;
 pub mod vchan;

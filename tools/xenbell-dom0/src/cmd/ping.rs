@@ -172,6 +172,7 @@ mod tests {
             json,
             legacy: false,
             follow: false,
+            ports: None,
         }
     }
 
