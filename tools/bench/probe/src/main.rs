@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use xenbell_dom0::cli::DomainSpec;
 use xenbell_dom0::domain::{home, resolve};
-use xenbell_dom0::evtchn::EvtchnDev;
+use xenbell_dom0::evtchn_dev::EvtchnDev;
 use xenbell_dom0::guest::{bind, drain_bind_event, remote_port, STATE_KEY};
 use xenbell_dom0::xenbus::{DevXenbus, Xenbus};
 
