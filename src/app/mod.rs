@@ -17,6 +17,7 @@
 //! Xen drops such a send silently.
 
 mod control;
+mod cost;
 mod idle;
 mod keys;
 mod lead;
@@ -30,6 +31,7 @@ use cmdline::{Config, Mode};
 use spin::Once;
 use xen_abi::Port;
 
+use crate::boot_phases::{self, Phase};
 use crate::shutdown;
 use crate::xen::{events, evtchn, xenstore};
 
@@ -73,9 +75,11 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
         fatal("no xenstore ring (HVM_PARAM_STORE_PFN is 0): the ping-pong needs a domU started by xl");
     }
     check_remote_exists(cfg.remote);
+    boot_phases::mark(Phase::Xenstore);
     let port = evtchn::alloc_unbound(cfg.remote).unwrap_or_else(|e| fatal(e));
     PORT.call_once(|| port);
     events::bind_handler(port, on_event);
+    boot_phases::mark(Phase::Port);
     let mut main = mainloop::Loop::new(port, cfg.remote);
     // Listening before publishing: a peer that finds the port finds
     // guest-state (so it speaks the handshake) and is heard.
@@ -83,9 +87,11 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
     xenstore::write(keys::GUEST_STATE, keys::INIT_WAIT).unwrap_or_else(|e| fatal(e));
     xenstore::write(keys::PORT, &alloc::format!("{}", port.get())).unwrap_or_else(|e| fatal(e));
     keys::publish(keys::STATE, keys::state::READY);
+    boot_phases::mark(Phase::Publish);
     log::info!("{}", xenbell_proto::console::Ready { port: port.get(), remote: cfg.remote });
     if let Some(ns) = crate::time::now_ns() {
         log::info!("boot: kernel entry to ready in {} us", ns / 1000);
+        boot_phases::report();
     }
     main.settle();
     main.sessions.idle.start();
