@@ -2,15 +2,16 @@
 public/trace.h, struct t_rec; tools/xentrace/xentrace.c puts a TRC_TRACE_CPU_CHANGE record
 before each buffer window) and counts what make bench needs, per domain:
 
-- VM exits (TRC_HVM_VMEXIT, TRC_HVM_VMEXIT64) by exit reason, charged to the domain whose
-  vCPU was running on that pCPU: the last TRC_SCHED_RUNSTATE_CHANGE to `running`;
+- VM exits (TRC_HVM_VMEXIT, TRC_HVM_VMEXIT64: reason, RIP) by exit reason, charged to the
+  domain whose vCPU was running on that pCPU: the last TRC_SCHED_RUNSTATE_CHANGE to `running`;
 - wake-ups: runstate changes blocked -> runnable/running (a vCPU that slept was woken);
 - TRC_SCHED_WAKE records, as a cross-check.
 
 Record layout (host endian, trace.h): u32 header = event:28 | extra_u32:3 | cycles:1, then
-u64 TSC if `cycles`, then `extra_u32` u32 words. TRC_SCHED_RUNSTATE_CHANGE carries
-(domain << 16 | vcpu, old_state | new_state << 4) (xen/common/sched/core.c,
-vcpu_runstate_change; RUNSTATE_* in public/vcpu.h: 0 running, 1 runnable, 2 blocked).
+u64 TSC if `cycles`, then `extra_u32` u32 words. Xen 4.17 puts the states of a runstate
+change into the event number, TRC_SCHED_RUNSTATE_CHANGE | old << 8 | new << 4, with one word
+domain << 16 | vcpu (as seen in the traces: 0x21211 = blocked -> runnable; RUNSTATE_* in
+public/vcpu.h: 0 running, 1 runnable, 2 blocked).
 Python standard library only.
 """
 
@@ -23,7 +24,7 @@ TRC_LOST_RECORDS = 0x0001f001
 TRC_SCHED_RUNSTATE_CHANGE = 0x00021001
 TRC_SCHED_WAKE = 0x00028004
 TRC_HVM_VMEXIT = 0x00081002
-TRC_HVM_VMEXIT64 = 0x00081003
+TRC_HVM_VMEXIT64 = 0x00081102   # TRC_HVM_VMEXIT | TRC_64_FLAG
 IDLE_DOMAIN = 0x7fff
 RUNNING, RUNNABLE, BLOCKED = 0, 1, 2
 
@@ -67,8 +68,8 @@ def analyse(path: Path) -> dict:
     nrec = 0
     for cpu, ev, w in records(data):
         nrec += 1
-        if ev == TRC_SCHED_RUNSTATE_CHANGE and len(w) >= 2:
-            dom, old, new = w[0] >> 16, w[1] & 0xf, (w[1] >> 4) & 0xf
+        if ev & 0xfffff00f == TRC_SCHED_RUNSTATE_CHANGE and w:
+            dom, old, new = w[0] >> 16, (ev >> 8) & 0xf, (ev >> 4) & 0xf
             if new == RUNNING:
                 current[cpu] = dom
             elif current.get(cpu) == dom:

@@ -172,7 +172,8 @@ trace_start() {  # FILE MASK: xentrace in the background (TRACE_PID)
 }
 trace_stop() {  # FILE: stop xentrace, xenalyze --summary beside it
     kill -INT $TRACE_PID 2> /dev/null; wait $TRACE_PID 2> /dev/null
-    xenalyze --summary "$1" > "$1.summary.txt" 2>&1
+    # QEMU's TCG emulates AMD SVM (exit reasons 0x60..), xenalyze assumes VMX otherwise
+    xenalyze --svm-mode --summary "$1" > "$1.summary.txt" 2>&1
 }
 domid() {
     xl domid "$1" 2> /dev/null || echo null
