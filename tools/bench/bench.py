@@ -42,7 +42,7 @@ from tb.workdirs import command_lock  # noqa: E402
 
 PARAMS = {"BOOTS": 3, "BATCHES": 5, "ROUNDS": 1000, "SAMPLE_BATCHES": 5, "VBATCHES": 3,
           "MEMS": "32 16 8 6 4 2 1 0", "IDLE_S": 30, "SCALE": "1 2 4 8 16", "SCALE_ROUNDS": 300,
-          "DENSITY": 100, "DENSITY_LINUX": 6, "DENSITY_IDLE_S": 10}
+          "DENSITY": 100, "DENSITY_LINUX": 4, "DENSITY_IDLE_S": 10}
 QUICK = {"BOOTS": 1, "BATCHES": 2, "ROUNDS": 200, "SAMPLE_BATCHES": 1, "VBATCHES": 1,
          "MEMS": "32 2 1 0", "IDLE_S": 8, "SCALE": "1 2 4", "SCALE_ROUNDS": 100,
          "DENSITY": 12, "DENSITY_LINUX": 1, "DENSITY_IDLE_S": 5}

@@ -380,9 +380,22 @@ def write(root: Path, out: Path, stripped: Path, crit: Path, meta: dict) -> dict
     rep["scale"] = report_scale.scale(results)
     rep["density"] = report_scale.density(results, rep["boot"]["runs"])
     rep["targets"] = targets(rep)
-    rep["complete"] = all(v is not None for v in (
-        rep["rtt"]["ratio_p50"], rep["boot"]["speedup"], rep["image_bytes"],
-        rep["min_memory_mib"])) and rep["decoder"]["complete"]
+    idle = rep["idle"]
+    rep["missing"] = [k for k, v in {
+        "rtt.ratio_p50": rep["rtt"]["ratio_p50"], "boot.speedup": rep["boot"]["speedup"],
+        "image_bytes": rep["image_bytes"], "min_memory_mib": rep["min_memory_mib"],
+        "rtt.guest_share_ratio_p50": rep["rtt"]["guest_share_ratio_p50"],
+        "rtt.over_floor_p50": rep["rtt"]["over_floor_p50"],
+        "exits_per_round.xenbell": rep["exits_per_round"]["xenbell"],
+        "exits_per_round.linux": rep["exits_per_round"]["linux"],
+        **{f"idle.{g}.{c}.wakeups_per_s": idle.get(g, {}).get(c, {}).get("wakeups_per_s")
+           for g in ("xenbell", "linux") for c in ("no_peer", "quiet_peer")},
+        "boot.xenbell_entry_to_ready_us": rep["boot"]["xenbell_entry_to_ready_us"],
+        "boot.phases": rep["boot"]["phases"]["median_us"] or None,
+        "scale": rep["scale"]["points"] or None,
+        **{f"density.{g}.{k}": rep["density"].get(g, {}).get(k)
+           for g in ("xenbell", "linux") for k in ("started", "answered")}}.items() if v is None]
+    rep["complete"] = not rep["missing"] and rep["decoder"]["complete"]
     rep["pictures"] = {**pictures(out, raw, rep), **report_scale.pictures(out, rep)}
     (out / "report.json").write_text(json.dumps(rep, indent=2) + "\n")
     (out / "report.md").write_text(markdown(rep))
@@ -701,6 +714,8 @@ def analysis(rep: dict) -> list[str]:
 def summary(rep: dict) -> str:
     t = rep["targets"]
     lines = ["", "make bench: results (QEMU TCG: only ratios mean something)"]
+    if rep.get("missing"):
+        lines.append(f"  MISSING   {', '.join(rep['missing'])}")
     r = rep["rtt"]
     lines.append(f"  rtt p50   xenbell {us(r['xenbell']['p50_ns'])}  linux {us(r['linux']['p50_ns'])}  "
                  f"ratio {fx(r['ratio_p50'], 3)} (target <= 0.5: {t['ratio_p50']['met']})")
