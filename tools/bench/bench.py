@@ -14,7 +14,8 @@ Steps (each prints one progress line):
   4. footprint: `strip -o` a copy of target/xenbell.elf
   5. report (report.py, svg.py)
 --skip-testbed / --skip-decoder reuse the last run's target/bench/raw/ or criterion results.
---quick: fewer runs (1 boot each, 2 batches of 200 rounds, memory= 32, 2, 1, 0), for trying it out.
+--quick: fewer runs (1 boot each, 2 batches of 200 rounds, memory= 32, 2, 1, 0, 8 s idle windows,
+1-4 guests at once, 12 guests for density), for trying it out.
 Python 3 standard library only. Called by tools/bench/bench.mk; see README.md ("Benchmarks").
 """
 

@@ -378,7 +378,7 @@ def write(root: Path, out: Path, stripped: Path, crit: Path, meta: dict) -> dict
     rep["boot"]["unpause_to_ready_ms"] = {g: rep["boot"]["split"][g]["unpause_to_ready_ms"]
                                           for g in ("xenbell", "linux")}
     rep["scale"] = report_scale.scale(results)
-    rep["density"] = report_scale.density(results, rep["boot"]["runs"])
+    rep["density"] = report_scale.density(results, rep["boot"]["runs"], raw)
     rep["targets"] = targets(rep)
     idle = rep["idle"]
     rep["missing"] = [k for k, v in {
@@ -638,10 +638,12 @@ def analysis(rep: dict) -> list[str]:
             f"upcall, one more exit to Xen per event, and exits are what is expensive under TCG. "
             f"Ratio to Linux with percpu: {pc['vs_linux_p50']:.3f}.")
     if ts.get("vs_xenbell_p50") and ts.get("vs_linux_p50"):
+        d = (1 - ts["vs_xenbell_p50"]) * 100
         s = (f"`tsc_mode=\"native\"` (what the Linux guest has to run with here) gives xenbell "
-             f"{us(ts['p50_ns'])}, {(1 - ts['vs_xenbell_p50']) * 100:.0f}% below its default TSC mode, "
+             f"{us(ts['p50_ns'])}, {abs(d):.0f}% {'below' if d >= 0 else 'above'} its default TSC mode, "
              f"where Xen traps RDTSC (xenbell reads the clock per round trip only where it must: "
-             f"waits read it only when their timer fired, xen/wait.rs).")
+             f"waits read it only on their first pass and after a timer event, xen/wait.rs; the "
+             f"guest's clock_reads per round are in the exits table).")
         if both.get("vs_linux_p50"):
             s += (f" Both together: {us(both['p50_ns'])}, ratio to Linux {both['vs_linux_p50']:.3f}.")
         s += (" These are configuration choices (kernel command line, xl config).")

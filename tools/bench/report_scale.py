@@ -227,7 +227,7 @@ def scale(results: list[dict]) -> dict:
 
 # ---- 4. density ------------------------------------------------------------------------------
 
-def density(results: list[dict], boot_runs: dict) -> dict:
+def density(results: list[dict], boot_runs: dict, raw: Path | None = None) -> dict:
     out: dict = {}
     for rec in results:
         if rec.get("kind") == "density":
@@ -237,6 +237,18 @@ def density(results: list[dict], boot_runs: dict) -> dict:
     out.setdefault("xenbell", {})["create_ready_ms"] = [[n, r(a, 0), r(b, 0)] for n, a, b in create]
     lx = [(x["run"], x.get("ready_ms"), x.get("rc")) for x in boot_runs.get("density-linux", [])]
     out.setdefault("linux", {})["create_ready_ms"] = [[n, r(a, 0), rc] for n, a, rc in lx]
+    # Why the Linux guests stopped: the first error of the create that failed (the limit, or
+    # the toolstack), and what Xen's free memory would still have held.
+    lxd = out["linux"]
+    failed = [n for n, _, rc in lx if rc not in (0, None)]
+    if failed and raw is not None:
+        f = raw / "bench" / f"xl-lx-n{failed[0]}.txt"
+        errs = [ln for ln in (f.read_text(errors="replace").splitlines() if f.is_file() else []) if "error" in ln]
+        lxd["stopped_by"] = errs[0].split("panic: ")[-1] if errs else "create failed (no error line)"
+    elif lxd.get("started") is not None and lxd.get("started") == lxd.get("limit"):
+        lxd["stopped_by"] = "the limit DENSITY_LINUX"
+    if lxd.get("free_memory_mib_after") is not None and lxd.get("memory_mib"):
+        lxd["more_would_fit_by_memory"] = int(lxd["free_memory_mib_after"] // (lxd["memory_mib"] + 2))
     idle_pts = []
     for rec in results:
         if rec.get("kind") != "density_idle":
@@ -318,6 +330,11 @@ def changes(rep: dict) -> list[str]:
         now = (f"this run ({e.get('rounds')} rounds): {fx(e.get('exits_per_round'))} exits per round, RDTSC "
                f"{fx(by.get('RDTSC', 0.0))} (" + ", ".join(f"{k} {v}" for k, v in by.items()) + ")"
                if e.get("exits_per_round") is not None else "this run: not measured")
+        tsc = ((rep.get("rtt") or {}).get("variants") or {}).get("xenbell-tsc-native") or {}
+        if tsc.get("vs_xenbell_p50") is not None:
+            now += (f"; xenbell with tsc_mode=\"native\" (no RDTSC traps at all) / xenbell p50 = "
+                    f"{tsc['vs_xenbell_p50']:.3f} (before: 0.931, i.e. the traps cost the default "
+                    f"about 7 % of a round trip; at or above 1 they cost nothing measurable)")
         out.append(f"- {c['change']}. Before: {c['before']}. After: {now}.")
     return out
 
@@ -441,6 +458,11 @@ def markdown(rep: dict) -> list[str]:
                       f"{fx(med(cr[-q:]), 0)} ms")
             if e.get("free_memory_mib") is not None or e.get("free_memory_mib_after") is not None:
                 s += f"; Xen free memory then {e.get('free_memory_mib', e.get('free_memory_mib_after'))} MiB"
+            if e.get("stopped_by"):
+                s += f"; stopped by: {e['stopped_by']}"
+            if e.get("more_would_fit_by_memory") is not None:
+                s += (f"; by Xen's free memory alone {e['more_would_fit_by_memory']} more of "
+                      f"{e.get('memory_mib')} MiB would have fit")
             a(s + ".")
     if d.get("idle_dom0"):
         a("")
