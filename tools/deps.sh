@@ -12,6 +12,7 @@ PACKAGES=(
     cpio gzip                           # the test bed's dom0 initramfs
     libxen-dev linux-libc-dev           # real Xen headers, to test our ABI layouts against
     python3                             # test-bed runner
+    pyflakes3                           # make lint: the Python code's linter
 )
 
 missing=()

@@ -5,8 +5,10 @@
 #   lint   clippy, warnings as errors, undocumented unsafe denied (no count:
 #          a failure is counted as one failed suite)
 #   fuzz   every cargo-fuzz target for a few seconds (tools/fuzz/run.sh)
+#   install  make install/uninstall into a DESTDIR, make deb + dpkg-deb -c (tools/install/test.sh)
 #   smoke  the kernel under plain QEMU (tools/smoke/run.sh)
-#   e2e    the Xen test bed scenarios (tools/testbed, `make e2e`)
+#   e2e    the Xen test bed scenarios (tools/testbed, `make e2e`), on Xen 4.17
+#   e2e-4.20  the compatibility set on Debian trixie's Xen 4.20 (`make e2e XEN=4.20`)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target
@@ -35,11 +37,16 @@ count target/test-host.log '^test result: '
 suite lint make --no-print-directory lint
 suite fuzz make --no-print-directory fuzz-short
 count target/test-fuzz.log '^fuzz: [0-9]+ passed, [0-9]+ failed$'
+suite install make --no-print-directory install-test
+count target/test-install.log '^install: [0-9]+ passed, [0-9]+ failed$'
 suite smoke make --no-print-directory smoke
 count target/test-smoke.log '^smoke: [0-9]+ passed, [0-9]+ failed$'
 if grep -q '^e2e:' tools/testbed/testbed.mk 2>/dev/null; then
     suite e2e make --no-print-directory e2e
     count target/test-e2e.log '^[0-9]+ passed, [0-9]+ failed$'
+    # Debian trixie's Xen 4.20: the compatibility set (scenarios with '# compat: 4.20').
+    suite e2e-4.20 make --no-print-directory e2e XEN=4.20
+    count target/test-e2e-4.20.log '^[0-9]+ passed, [0-9]+ failed$'
 fi
 
 if ((${#broken[@]})); then

@@ -69,6 +69,12 @@ fn render(c: &Config, every_key: bool) -> String {
     if every_key || c.upcall != d.upcall {
         words.push(format!("upcall={}", value_name(&c.upcall)));
     }
+    if every_key || c.vchan != d.vchan {
+        words.push(format!("vchan={}", c.vchan));
+    }
+    if let Some(o) = c.vchan_order {
+        words.push(format!("vchan_order={o}"));
+    }
     words.join(" ")
 }
 
@@ -83,6 +89,7 @@ fn check_parse(line: &str) {
         Ok(cfg) => {
             assert!(u32::from(cfg.remote) < DOMID_FIRST_RESERVED, "remote={} accepted", cfg.remote);
             assert!((1..=MAX_ROUNDS).contains(&cfg.rounds), "rounds={} accepted", cfg.rounds);
+            assert!(cfg.vchan_order.is_none_or(|o| (10..=20).contains(&o)), "vchan_order={:?}", cfg.vchan_order);
             for every_key in [true, false] {
                 let text = render(&cfg, every_key);
                 assert_eq!(Config::parse(&text), Ok(cfg), "{text:?} (from {line:?})");

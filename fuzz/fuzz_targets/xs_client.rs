@@ -58,6 +58,19 @@ impl Hostile<'_> {
         self.calls.set(self.calls.get() + 1);
     }
 
+    /// How many requests have started: written whole, or in part (any byte).
+    fn started(&self) -> usize {
+        let done: usize = self.requests.iter().map(|(h, _)| 16 + h.len as usize).sum();
+        self.requests.len() + usize::from(self.written.len() > done)
+    }
+
+    /// The ids of the requests started whose header went out whole, in order.
+    fn started_ids(&self) -> Vec<u32> {
+        let done: usize = self.requests.iter().map(|(h, _)| 16 + h.len as usize).sum();
+        let partial = self.written.get(done..done + 16).and_then(|b| Header::decode(b.try_into().ok()?).ok());
+        self.requests.iter().map(|(h, _)| h.req_id).chain(partial.map(|h| h.req_id)).collect()
+    }
+
     /// The header of the last request started (written whole or in part).
     fn current_header(&self) -> Option<Header> {
         let done: usize = self.requests.iter().map(|(h, _)| 16 + h.len as usize).sum();
@@ -234,6 +247,8 @@ fuzz_target!(|data: &[u8]| {
         };
         let was_broken = c.broken().is_some();
         let written_before = c.transport().written.len();
+        // How many requests had started (a byte of them written) before this one.
+        let started_before = c.transport().started();
         let calls_before = c.transport().calls.get();
         let result = c.request(tx, &req);
         let t = c.transport();
@@ -248,13 +263,22 @@ fuzz_target!(|data: &[u8]| {
         if t.failed || (t.garbled && c.broken().is_some()) {
             assert!(c.broken().is_some() || result.is_err());
         }
-        if let (Ok(payload), MsgType::Read) = (&result, req.msg_type()) {
-            // The request's id, from its header if that went out (a peer may
-            // answer a request it has not read, guessing the id).
-            let id = t.current_header().filter(|h| h.ty == MsgType::Read).map(|h| h.req_id);
+        // (Garbage the peer sent may happen to parse as a well-formed reply:
+        // only a peer that sent whole messages can be held to this.)
+        if let (Ok(payload), MsgType::Read, false) = (&result, req.msg_type(), t.garbled) {
+            // This request's id, from its header if that went out. A peer may
+            // also answer a request before it has read a byte of it, guessing
+            // the id: then the reply's id is at least none of the earlier
+            // requests' (an earlier request's reply is never taken).
+            let ids = t.started_ids();
+            let id = ids.get(started_before).copied();
+            let ok = |i: u32| match id {
+                Some(id) => i == id,
+                None => !ids.contains(&i),
+            };
             assert!(
-                t.sent.iter().any(|(ty, i, p)| *ty == MsgType::Read && id.is_none_or(|id| *i == id) && p == payload),
-                "a read reply nobody sent for id {id:?}"
+                t.sent.iter().any(|(ty, i, p)| *ty == MsgType::Read && ok(*i) && p == payload),
+                "a read reply nobody sent for id {id:?} (requests started: {ids:?})"
             );
         }
     }

@@ -24,6 +24,7 @@ mod lead;
 mod lifecycle;
 mod mainloop;
 mod session;
+mod vchan;
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -76,6 +77,9 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
     }
     check_remote_exists(cfg.remote);
     boot_phases::mark(Phase::Xenstore);
+    if cfg.mode == Mode::Vchan {
+        vchan::run(cfg);
+    }
     let port = evtchn::alloc_unbound(cfg.remote).unwrap_or_else(|e| fatal(e));
     PORT.call_once(|| port);
     events::bind_handler(port, on_event);

@@ -6,6 +6,7 @@ mod cpuid;
 pub mod error;
 pub mod events;
 pub mod evtchn;
+pub mod grant;
 pub mod hvm;
 pub mod hypercall;
 mod lapic;

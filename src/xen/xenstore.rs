@@ -258,6 +258,12 @@ pub fn tx_mkdir(tx: Tx, path: &str) -> Result<(), XsClientError> {
     with_client("MKDIR", path, |c| c.mkdir(tx, path))
 }
 
+/// XS_SET_PERMS in transaction `tx`: `perms[0]` is the owner and the
+/// default for unlisted domains (xs_wire.h, docs/misc/xenstore.txt).
+pub fn tx_set_perms(tx: Tx, path: &str, perms: &[xs_wire::Perm]) -> Result<(), XsClientError> {
+    with_client("SET_PERMS", path, |c| c.request(tx, &xs_wire::Request::SetPerms { path, perms }).map(|_| ()))
+}
+
 pub fn tx_rm(tx: Tx, path: &str) -> Result<(), XsClientError> {
     with_client("RM", path, |c| c.rm(tx, path))
 }

@@ -3,12 +3,12 @@
 #   TB_SCENARIO   the scenario's name
 #   TB_OUT        its output directory, target/testbed/logs/<name>/
 #   TB_KERNEL     the kernel image under test
-#   TB_PYTHON, TB_RUNNER_PY   to call the runner: use tb_runner below
+#   TB_PYTHON, TB_RUNNER_PY, TB_XEN   to call the runner (same Xen release): use tb_runner below
 # End with `pass` or `fail "reason"`: exactly one PASS/FAIL line, like dom0 scenarios.
 # `fail` shows the last 20 lines of $log (set it to the serial log you judge).
 
 tb_runner() {  # runner.py [--kernel the kernel under test] ARGS...
-    "$TB_PYTHON" "$TB_RUNNER_PY" --kernel "$TB_KERNEL" "$@"
+    "$TB_PYTHON" "$TB_RUNNER_PY" --xen "${TB_XEN:-4.17}" --kernel "$TB_KERNEL" "$@"
 }
 
 pass() {

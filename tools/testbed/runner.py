@@ -18,7 +18,7 @@ from pathlib import Path
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tb import assets, demo, e2e, pvhboot, script, selftest  # noqa: E402
+from tb import assets, demo, e2e, pvhboot, release, script, selftest  # noqa: E402
 from tb.paths import Paths  # noqa: E402
 from tb.workdirs import command_lock  # noqa: E402
 from tb.ui import run_cli  # noqa: E402
@@ -30,6 +30,8 @@ def main(argv: list[str]) -> int:
                    help="the xenbell kernel image (default target/xenbell.elf)")
     p.add_argument("--dom0-tool",
                    help="the dom0 tool, put into dom0 if it exists (default target/xenbell-dom0)")
+    p.add_argument("--xen", default=release.DEFAULT, choices=sorted(release.RELEASES),
+                   help="the Xen release to boot (default %(default)s; see tb/release.py)")
     p.add_argument("--verbose", "-v", action="store_true",
                    help="also print every serial line (prefixed 'serial|')")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -52,7 +54,7 @@ def main(argv: list[str]) -> int:
     pb.add_argument("--xen-args", default="", help="extra Xen command-line arguments")
     a = p.parse_args(argv)
 
-    paths = Paths()
+    paths = Paths(xen=a.xen)
     a.kernel = a.kernel or paths.root / "target" / "xenbell.elf"
     if a.dom0_tool is None:
         a.dom0_tool = paths.root / "target" / "xenbell-dom0"

@@ -21,6 +21,18 @@ class DiscoverTest(unittest.TestCase):
     def tearDown(self):
         self._tmp.cleanup()
 
+    def test_compatibility_set(self):
+        write(self.dir, "a-both", "# timeout: 90\n# compat: 4.20\n")
+        write(self.dir, "b-only-4.17", "")
+        write(self.dir, "c-soak", "# on-request: yes\n# compat: 4.20\n")
+        found = discover(self.dir)
+        self.assertEqual(found[0].compat, ("4.20",))
+        self.assertEqual([s.name for s in select(found, [])], ["a-both", "b-only-4.17"])
+        self.assertEqual([s.name for s in select(found, [], "4.17")], ["a-both", "b-only-4.17"])
+        self.assertEqual([s.name for s in select(found, [], "4.20")], ["a-both"])
+        # Named scenarios run on any release.
+        self.assertEqual([s.name for s in select(found, ["b-only-4.17"], "4.20")], ["b-only-4.17"])
+
     def test_headers(self):
         write(self.dir, "b-own", "# testbed: own-boot\n# timeout: 150\n")
         write(self.dir, "a-plain", "")

@@ -16,13 +16,16 @@
 #   TESTBED_TIMEOUT       seconds for DOM0_SCRIPT (default 600)
 #   TESTBED_VERBOSE=1     also print every serial line
 #   TESTBED_PREREQS       what is built first (default: deps kernel dom0)
+#   XEN=4.20              boot Debian trixie's Xen 4.20 instead of bookworm's 4.17 (default);
+#                         `make e2e XEN=4.20` runs the compatibility set (`# compat: 4.20`)
 
 TESTBED_PY        ?= python3
+XEN               ?= 4.17
 TESTBED_KERNEL    ?= $(if $(KERNEL),$(KERNEL),target/xenbell.elf)
 TESTBED_DOM0_TOOL ?= target/xenbell-dom0
 TESTBED_TIMEOUT   ?= 600
 TESTBED_PREREQS   ?= deps $(if $(KERNEL),,kernel) dom0
-TESTBED_RUNNER     = $(TESTBED_PY) tools/testbed/runner.py --kernel $(TESTBED_KERNEL) \
+TESTBED_RUNNER     = $(TESTBED_PY) tools/testbed/runner.py --xen $(XEN) --kernel $(TESTBED_KERNEL) \
                      --dom0-tool $(TESTBED_DOM0_TOOL) $(if $(TESTBED_VERBOSE),--verbose)
 
 .PHONY: e2e testbed testbed-args run testbed-fetch testbed-clean testbed-selftest soak
@@ -47,7 +50,7 @@ run: $(TESTBED_PREREQS)
 	$(TESTBED_RUNNER) run
 
 testbed-fetch: deps
-	$(TESTBED_PY) tools/testbed/runner.py fetch
+	$(TESTBED_PY) tools/testbed/runner.py --xen $(XEN) fetch
 
 testbed-clean:
 	[ ! -d target/testbed ] || find target/testbed -mindepth 1 -maxdepth 1 ! -name cache -exec rm -rf {} +

@@ -4,8 +4,10 @@
 //! |---|---|---|
 //! | `log` | error, warn, info, debug, trace | info |
 //! | `remote` | domid allowed to bind our port | 0 |
-//! | `mode` | serve, lead | serve |
+//! | `mode` | serve, lead, vchan | serve |
 //! | `rounds` | rounds to lead in `mode=lead` | 1000 |
+//! | `vchan` | `n` of the vchan path `data/vchan/<remote>/<n>` in `mode=vchan` | 1 |
+//! | `vchan_order` | minimum ring order (both rings) in `mode=vchan`, 10..=20 | libxenvchan's server default |
 //! | `selftest` | evtchn, xenstore, nesting, stall, fault, panic | none |
 //! | `upcall` | auto, percpu, callback (how Xen delivers events) | auto |
 
@@ -30,6 +32,8 @@ pub enum Mode {
     Serve,
     /// Send pings, time the round trips.
     Lead,
+    /// A libxenvchan server that echoes every byte its client sends.
+    Vchan,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,16 +68,30 @@ pub struct Config {
     pub rounds: u32,
     pub selftest: Option<Selftest>,
     pub upcall: Upcall,
+    /// `n` in `data/vchan/<remote>/<n>` (mode=vchan).
+    pub vchan: u32,
+    /// Minimum ring order for both rings (mode=vchan); None: libxenvchan's
+    /// server default (1 KiB in, 2 KiB out).
+    pub vchan_order: Option<u16>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { log: LogLevel::Info, remote: 0, mode: Mode::Serve, rounds: 1000, selftest: None, upcall: Upcall::Auto }
+        Config {
+            log: LogLevel::Info,
+            remote: 0,
+            mode: Mode::Serve,
+            rounds: 1000,
+            selftest: None,
+            upcall: Upcall::Auto,
+            vchan: 1,
+            vchan_order: None,
+        }
     }
 }
 
 /// The known keys, in the order the help text lists them.
-pub const KEYS: [&str; 6] = ["log", "remote", "mode", "rounds", "selftest", "upcall"];
+pub const KEYS: [&str; 8] = ["log", "remote", "mode", "rounds", "selftest", "upcall", "vchan", "vchan_order"];
 /// Domain ids at and above this are reserved by Xen (DOMID_FIRST_RESERVED).
 pub const DOMID_FIRST_RESERVED: u32 = 0x7FF0;
 pub const MAX_ROUNDS: u32 = 100_000_000;
@@ -88,7 +106,7 @@ pub enum CmdlineError<'a> {
 }
 
 /// The known keys, for error messages.
-const KNOWN: &str = "known keys: log, remote, mode, rounds, selftest, upcall";
+const KNOWN: &str = "known keys: log, remote, mode, rounds, selftest, upcall, vchan, vchan_order";
 
 impl fmt::Display for CmdlineError<'_> {
     /// One line, its subject first (`key '...'` or `word '...'`), the
@@ -135,7 +153,8 @@ fn parse_value<'a>(cfg: &mut Config, key: &'a str, value: &'a str) -> Result<(),
             cfg.mode = match value {
                 "serve" => Mode::Serve,
                 "lead" => Mode::Lead,
-                _ => return Err(bad("serve or lead")),
+                "vchan" => Mode::Vchan,
+                _ => return Err(bad("serve, lead or vchan")),
             }
         }
         "rounds" => {
@@ -161,6 +180,18 @@ fn parse_value<'a>(cfg: &mut Config, key: &'a str, value: &'a str) -> Result<(),
                 "percpu" => Upcall::PerVcpu,
                 "callback" => Upcall::Callback,
                 _ => return Err(bad("one of auto, percpu, callback")),
+            }
+        }
+        "vchan" => {
+            cfg.vchan = match parse_u32(value) {
+                Some(n) => n,
+                _ => return Err(bad("a number, 0..=4294967295")),
+            }
+        }
+        "vchan_order" => {
+            cfg.vchan_order = match parse_u32(value) {
+                Some(n) if (10..=20).contains(&n) => Some(n as u16),
+                _ => return Err(bad("a ring order, 10..=20")),
             }
         }
         _ => return Err(CmdlineError::UnknownKey { key }),
@@ -213,9 +244,13 @@ mod tests {
                 mode: Mode::Lead,
                 rounds: 250,
                 selftest: Some(Selftest::Evtchn),
-                upcall: Upcall::Callback
+                upcall: Upcall::Callback,
+                vchan: 1,
+                vchan_order: None,
             }
         );
+        let c = Config::parse("mode=vchan remote=0 vchan=7 vchan_order=16").unwrap();
+        assert_eq!((c.mode, c.vchan, c.vchan_order), (Mode::Vchan, 7, Some(16)));
     }
 
     #[test]
@@ -238,6 +273,9 @@ mod tests {
             ("log=loud", "log", "loud"),
             ("selftest=all", "selftest", "all"),
             ("upcall=fast", "upcall", "fast"),
+            ("vchan=x", "vchan", "x"),
+            ("vchan_order=9", "vchan_order", "9"),
+            ("vchan_order=21", "vchan_order", "21"),
         ] {
             let e = Config::parse(line).unwrap_err();
             match e {
@@ -267,7 +305,7 @@ mod tests {
              expected a number of rounds, 1..=100000000"
         );
         let msg = Config::parse("mode=\x1b[2Jlead\u{202e}").unwrap_err().to_string();
-        assert_eq!(msg, "cmdline: key 'mode': bad value '\\x1b[2Jlead\\u{202e}': expected serve or lead");
+        assert_eq!(msg, "cmdline: key 'mode': bad value '\\x1b[2Jlead\\u{202e}': expected serve, lead or vchan");
         let msg = Config::parse("log=info \x07bell").unwrap_err().to_string();
         assert!(msg.starts_with("cmdline: word '\\x07bell': not key=value"), "{msg}");
     }

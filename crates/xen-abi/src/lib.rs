@@ -35,6 +35,7 @@ pub mod console;
 pub mod cpuid;
 pub mod errno;
 pub mod evtchn;
+pub mod grant_table;
 pub mod hvm;
 pub mod hypercall;
 pub mod memory;

@@ -23,6 +23,7 @@ use support::{konst, layout, Check};
 use xen_abi::console::*;
 use xen_abi::cpuid::*;
 use xen_abi::evtchn::*;
+use xen_abi::grant_table::*;
 use xen_abi::hvm::*;
 use xen_abi::hypercall::*;
 use xen_abi::memory::*;
@@ -123,6 +124,16 @@ fn table() -> Vec<Check> {
         konst!(XENMEM_memory_map),
         konst!(XENMEM_maximum_reservation),
         layout!(XenMemoryMap = "struct xen_memory_map": nr_entries, buffer),
+        // grant_table.rs (grant_table.h)
+        konst!(GNTTABOP_map_grant_ref), konst!(GNTTABOP_unmap_grant_ref), konst!(GNTTABOP_setup_table),
+        konst!(GNTTABOP_copy), konst!(GNTTABOP_query_size), konst!(GNTTABOP_set_version),
+        konst!(GNTTABOP_get_version), konst!(GNTTAB_NR_RESERVED_ENTRIES),
+        konst!(GNTTAB_RESERVED_CONSOLE), konst!(GNTTAB_RESERVED_XENSTORE),
+        konst!(GTF_invalid), konst!(GTF_permit_access), konst!(GTF_type_mask), konst!(GTF_readonly),
+        konst!(GTF_reading), konst!(GTF_writing),
+        konst!(GRANT_ENTRIES_PER_FRAME_V1 = "4096 / sizeof(struct grant_entry_v1)"),
+        layout!(GrantEntryV1 = "struct grant_entry_v1": flags, domid, frame),
+        layout!(GnttabQuerySize = "struct gnttab_query_size": dom, nr_frames, max_nr_frames, status),
         // vcpu.rs (vcpu.h)
         konst!(VCPUOP_initialise), konst!(VCPUOP_up), konst!(VCPUOP_down), konst!(VCPUOP_is_up),
         konst!(VCPUOP_get_runstate_info), konst!(VCPUOP_register_runstate_memory_area),

@@ -42,6 +42,31 @@ pub struct Shutdown<'a> {
     pub reason: &'a str,
 }
 
+/// `xenbell: vchan ready path=<path>`: mode=vchan published `ring-ref` and
+/// `event-channel` under the absolute xenstore `path`; a libxenvchan client
+/// may connect.
+pub struct VchanReady<'a> {
+    pub path: &'a str,
+}
+
+/// `xenbell: vchan client gone bytes=<n>`: the vchan client left (its live
+/// byte went to 0) after `n` bytes were echoed; the channel is offered again.
+pub struct VchanClientGone {
+    pub bytes: u64,
+}
+
+impl fmt::Display for VchanReady<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{PREFIX}vchan ready path={}", self.path)
+    }
+}
+
+impl fmt::Display for VchanClientGone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{PREFIX}vchan client gone bytes={}", self.bytes)
+    }
+}
+
 impl fmt::Display for Booting<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{PREFIX}booting version={}", self.version)
@@ -89,5 +114,10 @@ mod tests {
         );
         assert_eq!(Shutdown { reason: "crash" }.to_string(), "xenbell: shutdown reason=crash");
         assert!(DISCONNECTED.starts_with(PREFIX));
+        assert_eq!(
+            VchanReady { path: "/local/domain/3/data/vchan/0/1" }.to_string(),
+            "xenbell: vchan ready path=/local/domain/3/data/vchan/0/1"
+        );
+        assert_eq!(VchanClientGone { bytes: 1048576 }.to_string(), "xenbell: vchan client gone bytes=1048576");
     }
 }

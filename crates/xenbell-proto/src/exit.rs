@@ -1,5 +1,5 @@
 //! Exit statuses of the dom0 tool `xenbell-dom0` (docs/protocol.md, "Exit
-//! codes"). 0-7 are the stable interface.
+//! codes"). 0-9 are the stable interface.
 
 /// Success.
 pub const OK: i32 = 0;
@@ -20,3 +20,6 @@ pub const BIND_REFUSED: i32 = 6;
 pub const TIMEOUT: i32 = 7;
 /// xenstore failed: no answer within 5 s, a refused request, or a broken reply.
 pub const XENSTORE: i32 = 8;
+/// vchan: the echoed bytes differ from those sent, or the vchan server broke
+/// the libxenvchan protocol.
+pub const MISMATCH: i32 = 9;

@@ -218,6 +218,11 @@ impl<T: Transport> Client<T> {
                 }
             };
             if let Some((ty, payload)) = self.reply.take() {
+                // A reply before one byte of its request went out (a peer
+                // guessing the id): the request is answered, send none of it.
+                if self.out_done == 0 {
+                    self.out.clear();
+                }
                 return match ty {
                     MsgType::Error => Err(Error::Store(XsError::from_payload(&payload))),
                     t if t == req.msg_type() => Ok(payload),

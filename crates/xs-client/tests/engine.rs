@@ -164,6 +164,24 @@ fn request_never_started_is_forgotten() {
 }
 
 #[test]
+fn answered_before_sent_is_not_sent() {
+    let (mut c, fake) = pair();
+    fake.borrow_mut().deaf = true;
+    let fill = value(RING - 16 - 3, 2);
+    assert!(matches!(c.write(Tx::NONE, "/f", &fill), Err(Error::Timeout { .. })));
+    // A hostile store answers request 2 before reading a byte of it (the
+    // ring has no room for one).
+    fake.borrow_mut().store.send(MsgType::Read, 2, b"guessed");
+    assert_eq!(c.read(Tx::NONE, "/g").unwrap(), b"guessed");
+    assert!(!c.has_unsent_tail(), "an answered request with no byte out is dropped");
+    fake.borrow_mut().deaf = false;
+    fake.borrow_mut().store.nodes.insert("/h".into(), b"H".to_vec());
+    assert_eq!(c.read(Tx::NONE, "/h").unwrap(), b"H");
+    let ids: Vec<u32> = fake.borrow().store.log().iter().map(|r| r.1).collect();
+    assert_eq!(ids, [1, 3], "request 2 must never reach the store");
+}
+
+#[test]
 fn error_payloads_are_typed() {
     let (mut c, fake) = pair();
     for (payload, want) in

@@ -1,6 +1,7 @@
 #!/bin/sh
 # testbed: dom0
 # timeout: 60
+# compat: 4.20
 #
 # bad-input-tool: wrong input to the dom0 tool gives a defined exit status and a message
 # that names what was wrong, never a Rust panic. (The guest's bad input: bad-input.)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # testbed: dom0
 # timeout: 90
+# compat: 4.20
 #
 # bad-input: a bad kernel command line gives one clear error line naming the key and the
 # value, then a crash shutdown that Xen sees as a crash (on_crash="preserve" keeps the

@@ -1,6 +1,7 @@
 #!/bin/sh
 # testbed: dom0
 # timeout: 90
+# compat: 4.20
 #
 # domu-boot: the xenbell kernel boots as a PVH domU under `xl create`.
 #

@@ -1,6 +1,7 @@
 #!/bin/sh
 # testbed: dom0
 # timeout: 120
+# compat: 4.20
 #
 # flood: 100,000 notifications back to back from dom0 (`xenbell-dom0 flood`) while the
 # guest serves. Event channels coalesce (one pending bit), so the guest sees fewer; what

@@ -1,6 +1,7 @@
 #!/bin/sh
 # testbed: dom0
 # timeout: 90
+# compat: 4.20
 #
 # peer-killed: the dom0 peer dies mid-run (SIGKILL, so it cannot unbind politely); the
 # guest notices within about a second and serves the next peer.

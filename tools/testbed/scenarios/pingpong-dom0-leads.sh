@@ -1,6 +1,7 @@
 #!/bin/sh
 # testbed: dom0
 # timeout: 150
+# compat: 4.20
 #
 # pingpong-dom0-leads: dom0 leads 1000 rounds with `xenbell-dom0 ping`; the guest
 # answers every one; then a second `ping` run against the same guest (not restarted).

@@ -1,6 +1,7 @@
 #!/bin/sh
 # testbed: dom0
 # timeout: 150
+# compat: 4.20
 #
 # pingpong-guest-leads: the guest leads 1000 rounds (mode=lead) against
 # `xenbell-dom0 serve`, times them with Xen's clock, and prints the done line.

@@ -1,6 +1,7 @@
 #!/bin/sh
 # testbed: dom0
 # timeout: 150
+# compat: 4.20
 #
 # reboot: `xl reboot xenbell` makes the guest end with SHUTDOWN_reboot; xl's default
 # on_reboot="restart" creates it again (new domid), and the new guest gets ready and

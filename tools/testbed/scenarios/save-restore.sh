@@ -1,6 +1,7 @@
 #!/bin/sh
 # testbed: dom0
 # timeout: 240
+# compat: 4.20
 #
 # save-restore: `xl save` then `xl restore` of a running xenbell; the restored guest
 # resumes (not reboots) in a new domain, publishes a new port and answers a ping of 1000

@@ -1,6 +1,7 @@
 #!/bin/sh
 # testbed: dom0
 # timeout: 150
+# compat: 4.20
 #
 # shutdown: xenbell obeys the toolstack's control/shutdown.
 #

@@ -15,13 +15,14 @@ def prepare(paths: Paths) -> dict:
     """{"xen", "kernel", "kver", "root", "base"}: Xen, the dom0 kernel and its version, the
     unpacked dom0 userland and the base initramfs packed from it. Downloads, unpacks and
     packs only what is missing or out of date."""
-    paths.cache.mkdir(parents=True, exist_ok=True)
-    with open(paths.cache / ".lock", "w") as lock:
+    cache = paths.release_cache
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        groups = debs.resolve(paths.cache)
-        assets = unpack.unpack_all(paths.cache, groups)
-        assets["base"] = initramfs.base_archive(paths.cache, assets["root"])
-    say(f"assets ready: Xen {_version(paths.cache, groups['xen'][0])}, dom0 kernel {assets['kver']}"
+        groups = debs.resolve(cache, paths.release)
+        assets = unpack.unpack_all(cache, groups, paths.release)
+        assets["base"] = initramfs.base_archive(cache, assets["root"])
+    say(f"assets ready: Xen {_version(cache, groups['xen'][0])}, dom0 kernel {assets['kver']}"
         f" ({Path(assets['kernel']).name}), {len(groups['userland'])} userland packages")
     return assets
 

@@ -9,21 +9,21 @@ import re
 import subprocess
 from pathlib import Path
 
+from . import release
+from .release import Release
 from .ui import TestbedError, say
 
-XEN_PACKAGE = "xen-hypervisor-4.17-amd64"
 KERNEL_META = "linux-image-amd64"
-USERLAND_ROOTS = ["xen-utils-4.17", "xenstore-utils"]
 BUSYBOX = "busybox-static"
 
 
-def _apt_depends(pkgs: list[str]) -> dict[str, list[str]]:
+def _apt_depends(pkgs: list[str], env: dict[str, str] | None = None) -> dict[str, list[str]]:
     """Direct Depends/Pre-Depends of each package (first alternative, no virtual
-    packages), with one apt-cache call for all of them."""
+    packages), with one apt-cache call for all of them. env: see release.apt_env."""
     res = subprocess.run(
         ["apt-cache", "depends", "--no-recommends", "--no-suggests", "--no-conflicts",
          "--no-breaks", "--no-replaces", "--no-enhances"] + pkgs,
-        capture_output=True, text=True, check=False)
+        capture_output=True, text=True, check=False, env=env)
     if res.returncode != 0:
         raise TestbedError(f"apt-cache depends {' '.join(pkgs)} failed (run apt-get update?): "
                            f"{res.stderr.strip()}")
@@ -39,7 +39,7 @@ def _apt_depends(pkgs: list[str]) -> dict[str, list[str]]:
     return deps
 
 
-def kernel_package() -> str:
+def kernel_package() -> str:   # always the host's (bookworm's) Linux 6.1
     """The versioned kernel package linux-image-amd64 points at, e.g. linux-image-6.1.0-56-amd64."""
     for dep in _apt_depends([KERNEL_META]).get(KERNEL_META, []):
         if re.match(r"linux-image-\d", dep):
@@ -53,12 +53,12 @@ def _is_library(name: str) -> bool:
     return name.startswith(("lib", "xen")) or name == "zlib1g" or bool(re.match(r"gcc-\d+-base$", name))
 
 
-def userland_closure() -> list[str]:
+def userland_closure(roots: list[str], env: dict[str, str] | None = None) -> list[str]:
     seen: set[str] = set()
-    level = list(USERLAND_ROOTS)
+    level = list(roots)
     while level:   # breadth first: one apt-cache call per level
         seen.update(level)
-        deps = _apt_depends(level)
+        deps = _apt_depends(level, env)
         level = sorted({d for ds in deps.values() for d in ds if _is_library(d) and d not in seen})
     return sorted(seen)
 
@@ -68,8 +68,9 @@ def deb_file(debdir: Path, pkg: str) -> Path | None:
     return hits[-1] if hits else None
 
 
-def resolve(cache: Path) -> dict[str, list[str]]:
-    """{"xen": [...], "kernel": [...], "userland": [...]}, from packages.list when complete."""
+def resolve(cache: Path, rel: Release = release.get(release.DEFAULT)) -> dict[str, list[str]]:
+    """{"xen": [...], "kernel": [...], "userland": [...]}, from packages.list when complete.
+    cache: the release's own cache directory (Release.cache)."""
     listing = cache / "packages.list"
     debdir = cache / "debs"
     if listing.exists():
@@ -79,21 +80,24 @@ def resolve(cache: Path) -> dict[str, list[str]]:
             groups.setdefault(group, []).append(pkg)
         if all(deb_file(debdir, p) for ps in groups.values() for p in ps):
             return groups
-    groups = {"xen": [XEN_PACKAGE], "kernel": [kernel_package()],
-              "userland": userland_closure() + [BUSYBOX]}
-    download(debdir, [p for ps in groups.values() for p in ps])
+    env = release.apt_env(rel, cache)
+    kernel = kernel_package()
+    groups = {"xen": [rel.xen_package], "kernel": [kernel],
+              "userland": userland_closure(rel.userland_roots, env) + [BUSYBOX]}
+    download(debdir, [kernel])   # the host's suite
+    download(debdir, groups["xen"] + groups["userland"], env)
     listing.write_text("".join(f"{g} {p}\n" for g, ps in groups.items() for p in ps))
     return groups
 
 
-def download(debdir: Path, pkgs: list[str]) -> None:
+def download(debdir: Path, pkgs: list[str], env: dict[str, str] | None = None) -> None:
     debdir.mkdir(parents=True, exist_ok=True)
     missing = [p for p in pkgs if not deb_file(debdir, p)]
     if not missing:
         return
     cmd = ["apt-get", "download", "-q"] + missing
     say(f"downloading {len(missing)} packages: {' '.join(cmd)}")
-    res = subprocess.run(cmd, cwd=debdir, capture_output=True, text=True, check=False)
+    res = subprocess.run(cmd, cwd=debdir, capture_output=True, text=True, check=False, env=env)
     still = [p for p in missing if not deb_file(debdir, p)]
     if res.returncode != 0 or still:
         noise = "Download is performed unsandboxed"

@@ -34,7 +34,9 @@ COPY_OUT = 120      # s for the copy-out
 def run(paths: Paths, kernel: Path, dom0_tool: Path | None, names: list[str],
         echo_serial: bool, src: Path | None = None, results: Results | None = None) -> int:
     """src: the scenario directory (default tools/testbed/scenarios)."""
-    chosen = scenarios.select(scenarios.discover(src or paths.scenarios_src), names)
+    chosen = scenarios.select(scenarios.discover(src or paths.scenarios_src), names, paths.xen)
+    if not chosen:
+        raise TestbedError(f"no scenario for Xen {paths.xen} (none has '# compat: {paths.xen}')")
     logs = fresh_logs(paths)
     results = results or Results()
     say(f"scenarios: {' '.join(s.name for s in chosen)}")

@@ -3,9 +3,9 @@
 import subprocess
 from pathlib import Path
 
-BIN_DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "usr/lib/xen-4.17/bin"]
+BIN_DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "{tools}/bin"]
 LIB_DIRS = ["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu", "lib", "usr/lib",
-            "usr/lib/xen-4.17/lib", "lib64"]
+            "{tools}/lib", "lib64", "usr/lib64"]
 
 
 def _needed(path: Path) -> list[str] | None:
@@ -18,9 +18,9 @@ def _needed(path: Path) -> list[str] | None:
             for line in res.stdout.splitlines() if "(NEEDED)" in line]
 
 
-def _find(root: Path, soname: str) -> Path | None:
+def _find(root: Path, soname: str, tools: str) -> Path | None:
     for d in LIB_DIRS:
-        p = root / d / soname
+        p = root / d.format(tools=tools) / soname
         if p.exists() or p.is_symlink():
             return p
     return None
@@ -36,10 +36,12 @@ def _resolve_in(root: Path, path: Path) -> Path | None:
     return None
 
 
-def missing_libraries(root: Path) -> list[str]:
-    """["<program>: <soname>", ...] for every library that cannot be found in root."""
+def missing_libraries(root: Path, tools: str = "usr/lib/xen-4.17") -> list[str]:
+    """["<program>: <soname>", ...] for every library that cannot be found in root.
+    tools: the Xen tools' directory (Release.tools_dir)."""
     missing, checked = [], set()
-    todo = [p for d in BIN_DIRS if (root / d).is_dir() for p in sorted((root / d).iterdir())
+    dirs = [root / d.format(tools=tools) for d in BIN_DIRS]
+    todo = [p for d in dirs if d.is_dir() for p in sorted(d.iterdir())
             if p.is_file() and not p.is_symlink()]
     while todo:
         path = todo.pop()
@@ -47,7 +49,7 @@ def missing_libraries(root: Path) -> list[str]:
             continue
         checked.add(path)
         for soname in _needed(path) or []:
-            lib = _find(root, soname)
+            lib = _find(root, soname, tools)
             if lib is None:
                 missing.append(f"{path.relative_to(root)}: {soname}")
             else:

@@ -15,7 +15,7 @@ from .scenarios import Scenario, judge
 def run(paths: Paths, s: Scenario, kernel: Path, out: Path) -> tuple[str | None, list[str]]:
     out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, TB_SCENARIO=s.name, TB_OUT=str(out), TB_KERNEL=str(kernel.resolve()),
-               TB_PYTHON=sys.executable, TB_RUNNER_PY=str(paths.testbed_src / "runner.py"),
+               TB_PYTHON=sys.executable, TB_RUNNER_PY=str(paths.testbed_src / "runner.py"), TB_XEN=paths.xen,
                TB_HOST_LIB=str(paths.testbed_src / "host-lib.sh"))
     proc = subprocess.Popen(["bash", str(s.path)], cwd=paths.root, env=env, text=True,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -11,7 +11,7 @@ import shlex
 import shutil
 from pathlib import Path
 
-from .cpio import CpioWriter, write_gz
+from .cpio import Stage, pack, write_gz
 from .paths import Paths
 from .ui import TestbedError, say
 
@@ -26,12 +26,9 @@ def base_archive(cache: Path, root: Path) -> Path:
         return out
     say(f"packing the dom0 base initramfs from {root}")
 
-    def fill(w: CpioWriter) -> None:
-        w.tree(root)
-        for d in DOM0_DIRS:
-            w.dir(d)
-
-    write_gz(out, fill)
+    for d in DOM0_DIRS:   # mount points and the like, empty: made in the cached tree itself
+        (root / d).mkdir(parents=True, exist_ok=True)
+    pack(root, out)
     stamp.write_text(key)
     say(f"  {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return out
@@ -63,7 +60,7 @@ class Overlay:
                 raise TestbedError(f"DOM0_FILES: {f} not found")
             self.extra.append(f)
 
-    def fill(self, w: CpioWriter) -> None:
+    def fill(self, w: Stage) -> None:
         src = self.paths.dom0_src
         w.file("init", (src / "init").read_bytes(), 0o755)
         for f in sorted(src.glob("*.sh")):

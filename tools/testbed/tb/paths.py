@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import release
+
 TESTBED_DIR = Path(__file__).resolve().parent.parent  # tools/testbed
 REPO_ROOT = TESTBED_DIR.parent.parent
 
@@ -10,6 +12,16 @@ REPO_ROOT = TESTBED_DIR.parent.parent
 @dataclass(frozen=True)
 class Paths:
     root: Path = REPO_ROOT
+    xen: str = release.DEFAULT   # the Xen release under test (tb/release.py)
+
+    @property
+    def release(self) -> release.Release:
+        return release.get(self.xen)
+
+    @property
+    def release_cache(self) -> Path:
+        """The cache of the Xen release under test (the cache itself for 4.17)."""
+        return self.release.cache(self.cache)
 
     @property
     def testbed_src(self) -> Path:

@@ -6,6 +6,8 @@ Header lines (comments near the top of the file):
     # timeout: <seconds>  default 60
     # on-request: yes     long runs (the soak): left out of `make e2e`/`make test`, run
                           only when named (`make e2e SCENARIO=name`, `make soak`)
+    # compat: 4.20        also in the compatibility set of these other Xen releases
+                          (`make e2e XEN=4.20` runs that set; every scenario runs on 4.17)
 A scenario prints exactly one line "PASS <name>" or "FAIL <name>: <reason>" (then, on
 FAIL, the log tail that explains it) and exits 0 only on PASS. Anything else is a FAIL:
 no line, two lines, PASS with a non-zero exit, a timeout. (job-e2e.sh applies the same
@@ -16,6 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .release import DEFAULT as DEFAULT_XEN
 from .ui import TestbedError
 
 DEFAULT_TIMEOUT = 60
@@ -28,6 +31,7 @@ class Scenario:
     where: str      # "dom0" or "own-boot"
     timeout: int
     on_request: bool = False
+    compat: tuple[str, ...] = ()    # other Xen releases whose compatibility set has it
 
 
 def _header(text: str, key: str) -> str | None:
@@ -45,15 +49,19 @@ def discover(src: Path) -> list[Scenario]:
         if where not in ("dom0", "own-boot"):
             raise TestbedError(f"{path}: '# testbed: {where}' is neither dom0 nor own-boot")
         timeout = _header(text, "timeout")
+        m = re.search(r"^#\s*compat:(.*)$", text, re.M)
         found.append(Scenario(path.stem, path, where,
                               int(timeout) if timeout and timeout.isdigit() else DEFAULT_TIMEOUT,
-                              (_header(text, "on-request") or "no") == "yes"))
+                              (_header(text, "on-request") or "no") == "yes",
+                              tuple(m.group(1).split()) if m else ()))
     return found
 
 
-def select(found: list[Scenario], names: list[str]) -> list[Scenario]:
+def select(found: list[Scenario], names: list[str], xen: str = DEFAULT_XEN) -> list[Scenario]:
+    """The named scenarios, or by default: on the default Xen release every one but the
+    on-request ones, on another release its compatibility set (`# compat: <xen>`)."""
     if not names:
-        return [s for s in found if not s.on_request]
+        return [s for s in found if not s.on_request and (xen == DEFAULT_XEN or xen in s.compat)]
     by_name = {s.name: s for s in found}
     unknown = [n for n in names if n not in by_name]
     if unknown:

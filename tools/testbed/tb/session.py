@@ -30,6 +30,7 @@ class Dom0Session:
     def __init__(self, paths: Paths, assets: dict, run: str, overlay: initramfs.Overlay,
                  logs_dir: Path, echo_serial: bool = False):
         self.run_dir = paths.run_dir(run)
+        self.xen = paths.xen
         if self.run_dir.exists():
             shutil.rmtree(self.run_dir)
         image = initramfs.build(assets, self.run_dir, overlay)
@@ -47,7 +48,7 @@ class Dom0Session:
         self.copied: list[Path] = []
 
     def __enter__(self) -> "Dom0Session":
-        say("booting Xen 4.17 + Linux dom0 under QEMU (TCG)")
+        say(f"booting Xen {self.xen} + Linux dom0 under QEMU (TCG)")
         self.qemu.start()
         self.expect(BOOT_TIMEOUT, "dom0 to boot (READY)")
         return self

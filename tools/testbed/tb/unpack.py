@@ -22,8 +22,15 @@ from .debs import deb_file
 from .elfdeps import missing_libraries
 from .ui import TestbedError, say
 
+from . import release
+from .release import Release
+
 ROOT_PRUNE = ["usr/share/doc", "usr/share/man", "usr/share/locale", "usr/share/lintian",
-              "usr/lib/xen-4.17/lib/python", "usr/lib/xen-4.17/bin/oxenstored"]
+              "{tools}/lib/python", "{tools}/bin/oxenstored"]
+
+# Merged /usr: each top-level directory a link into usr/ (as Debian trixie's base system
+# has them; its packages ship only the usr/ side).
+MERGED_USR = {"bin": "usr/bin", "sbin": "usr/sbin", "lib": "usr/lib", "lib64": "usr/lib64"}
 
 
 def _stamped(stamp: Path, key: str) -> bool:
@@ -107,20 +114,31 @@ def unpack_kernel(cache: Path, deb: Path) -> str:
     return version
 
 
-def unpack_root(cache: Path, debs: list[Path], kver: str) -> Path:
+def merge_usr(root: Path) -> None:
+    """bin, sbin, lib, lib64 as relative links into usr/ (before any package is unpacked)."""
+    for top, target in MERGED_USR.items():
+        (root / target).mkdir(parents=True, exist_ok=True)
+        (root / top).symlink_to(target)
+
+
+def unpack_root(cache: Path, debs: list[Path], kver: str,
+                rel: Release = release.get(release.DEFAULT)) -> Path:
     """dom0 userland tree: the debs, minus docs; busybox applet links; the xen modules."""
     root = cache / "root"
     stamp = cache / ".root.stamp"
-    key = "\n".join(sorted(d.name for d in debs)) + f"\nmodules {kver}\n"
+    key = ("\n".join(sorted(d.name for d in debs)) + f"\nmodules {kver}\n"
+           + ("merged-usr\n" if rel.merged_usr else ""))
     if _stamped(stamp, key) and root.is_dir():
         return root
     say(f"unpacking {len(debs)} userland packages into {root}")
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
+    if rel.merged_usr:
+        merge_usr(root)
     for deb in debs:
         subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
-    for rel in ROOT_PRUNE:
-        p = root / rel
+    for pattern in ROOT_PRUNE:
+        p = root / pattern.format(tools=rel.tools_dir)
         if p.is_dir():
             shutil.rmtree(p)
         elif p.exists():
@@ -130,7 +148,7 @@ def unpack_root(cache: Path, debs: list[Path], kver: str) -> Path:
     mods.mkdir(parents=True, exist_ok=True)
     for ko in sorted((cache / "modules" / kver).glob("*.ko")):
         shutil.copy2(ko, mods / ko.name)
-    missing = missing_libraries(root)
+    missing = missing_libraries(root, rel.tools_dir)
     if missing:
         raise TestbedError("dom0 userland is missing shared libraries (extend the package "
                            "closure in tb/debs.py):\n" + "\n".join(missing))
@@ -154,11 +172,12 @@ def _link_busybox(root: Path) -> None:
         link.symlink_to("/bin/busybox")
 
 
-def unpack_all(cache: Path, groups: dict[str, list[str]]) -> dict[str, Path | str]:
+def unpack_all(cache: Path, groups: dict[str, list[str]],
+               rel: Release = release.get(release.DEFAULT)) -> dict[str, Path | str]:
     debdir = cache / "debs"
     xen = unpack_xen(cache, deb_file(debdir, groups["xen"][0]))
     kver = unpack_kernel(cache, deb_file(debdir, groups["kernel"][0]))
-    root = unpack_root(cache, [deb_file(debdir, p) for p in groups["userland"]], kver)
+    root = unpack_root(cache, [deb_file(debdir, p) for p in groups["userland"]], kver, rel)
     vmlinux = cache / "boot" / "vmlinux"
     return {"xen": xen, "kernel": vmlinux if vmlinux.exists() else cache / "boot" / "vmlinuz",
             "kver": kver, "root": root}

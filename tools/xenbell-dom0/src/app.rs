@@ -19,7 +19,7 @@ use crate::xenbus::{DevXenbus, Transport, Xenbus};
 pub fn main(args: Vec<OsString>) -> i32 {
     let args: Result<Vec<String>, _> = args.into_iter().map(OsString::into_string).collect();
     let result = match args {
-        Err(bad) => Err(Failure::usage(format!("argument {}: not UTF-8\n{}", echo(&bad.into_vec()), cli::USAGE))),
+        Err(bad) => Err(Failure::usage(format!("argument {}: not UTF-8\n{}", echo(&bad.into_vec()), cli::usage()))),
         Ok(args) => cli::parse(&args).and_then(run),
     };
     match result {
@@ -112,8 +112,12 @@ fn run(command: Command) -> Result<(), Failure> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     match command {
-        Command::Help => {
-            cmd::say(&mut out, cli::USAGE);
+        Command::Print(text) => {
+            cmd::say(&mut out, &text);
+            Ok(())
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell.generator(), &mut cli::definition(), "xenbell-dom0", &mut out);
             Ok(())
         }
         Command::Ping(args) => {
@@ -128,19 +132,25 @@ fn run(command: Command) -> Result<(), Failure> {
             let mut ev = open_evtchn()?;
             cmd::flood::run(&mut ev, &mut open_xenbus(), &args, &mut out, &mut Progress::stderr())
         }
-        Command::Status { domain } => {
+        Command::Status(args) => {
             let mut xs = open_xenbus();
             match Privcmd::open() {
-                Ok(mut p) => cmd::status::run(&mut xs, &domain, Ok(&mut p), &mut out),
-                Err(e) => cmd::status::run(&mut xs, &domain, Err(format!("{}: {e}", privcmd::DEVICE)), &mut out),
+                Ok(mut p) => cmd::status::run(&mut xs, &args, Ok(&mut p), &mut out),
+                Err(e) => cmd::status::run(&mut xs, &args, Err(format!("{}: {e}", privcmd::DEVICE)), &mut out),
             }
         }
-        Command::Offer { remote } => {
+        Command::Offer(args) => {
             let mut ev = open_evtchn()?;
             let mut xs = open_xenbus();
             signals::install()
                 .map_err(|e| Failure::new(Exit::Internal, format!("SIGTERM/SIGINT handlers: cannot install: {e}")))?;
-            cmd::offer::run(&mut ev, &mut xs, remote, &mut out, &signals::stop_requested)
+            cmd::offer::run(&mut ev, &mut xs, &args, &mut out, &signals::stop_requested)
+        }
+        Command::Vchan(args) => {
+            let mut ev = open_evtchn()?;
+            let gnt = crate::gntdev::Gntdev::open()
+                .map_err(|e| device_failure(crate::gntdev::DEVICE, &e, "load xen-gntdev?"))?;
+            cmd::vchan::run(&mut ev, &gnt, &mut open_xenbus(), &args, &mut out)
         }
     }
 }

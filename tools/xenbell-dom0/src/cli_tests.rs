@@ -44,7 +44,12 @@ fn ping_defaults_and_all_options() {
 fn other_commands() {
     assert_eq!(
         p("serve --domain 3 --timeout-ms 10").unwrap(),
-        Command::Serve(ServeArgs { domain: DomainSpec::Id(3), port: None, timeout: Duration::from_millis(10) })
+        Command::Serve(ServeArgs {
+            domain: DomainSpec::Id(3),
+            port: None,
+            timeout: Duration::from_millis(10),
+            json: false
+        })
     );
     assert_eq!(
         p("flood --domain x --count 1000000").unwrap(),
@@ -53,12 +58,17 @@ fn other_commands() {
             port: None,
             count: 1_000_000,
             timeout: Duration::from_millis(1000),
+            json: false,
         })
     );
-    assert_eq!(p("status --domain 0").unwrap(), Command::Status { domain: DomainSpec::Id(0) });
-    assert_eq!(p("offer --remote 0").unwrap(), Command::Offer { remote: 0 });
-    assert_eq!(p("--help").unwrap(), Command::Help);
-    assert_eq!(p("ping -h").unwrap(), Command::Help);
+    assert_eq!(p("status --domain 0").unwrap(), Command::Status(StatusArgs { domain: DomainSpec::Id(0), json: false }));
+    assert_eq!(
+        p("status --json --domain 0").unwrap(),
+        Command::Status(StatusArgs { domain: DomainSpec::Id(0), json: true })
+    );
+    assert_eq!(p("offer --remote 0").unwrap(), Command::Offer(OfferArgs { remote: 0, json: false }));
+    assert_eq!(p("serve --domain 3 --json").unwrap(), Command::Serve(ServeArgs { json: true, ..serve_args() }));
+    assert_eq!(p("completions zsh").unwrap(), Command::Completions { shell: Shell::Zsh });
 }
 
 #[test]
@@ -82,12 +92,14 @@ fn structural_errors() {
     assert!(usage_err("ping").starts_with("--domain: required by ping\nusage: xenbell-dom0 ping"));
     assert!(usage_err("flood --domain x").starts_with("--count: required by flood\nusage: xenbell-dom0 flood"));
     assert!(usage_err("offer").starts_with("--remote: required by offer"));
-    assert!(usage_err("ping --domain").starts_with("--domain needs a value"));
+    let m = usage_err("ping --domain");
+    assert!(m.starts_with("--domain needs a value"), "{m}");
     assert!(usage_err("ping --domain x --domain y").starts_with("--domain given twice"));
     assert!(usage_err("ping --domain x --json --json").starts_with("--json given twice"));
     assert!(usage_err("ping --domain x --json=1").starts_with("--json takes no value"));
     assert!(usage_err("status --domain x --port 3").starts_with("option '--port': unknown for status"));
-    assert!(usage_err("serve --domain x --json").starts_with("option '--json': unknown for serve"));
+    assert!(usage_err("serve --domain x --legacy").starts_with("option '--legacy': unknown for serve"));
+    assert!(usage_err("completions tcsh").starts_with("shell: 'tcsh' is not one of bash, zsh, fish"));
     assert!(usage_err("ping --domain x extra").starts_with("argument 'extra': unexpected"));
     assert!(usage_err("ping --domain=").starts_with("--domain: empty name"));
 }
@@ -98,8 +110,8 @@ fn usage_lines() {
         usage_line("ping"),
         "usage: xenbell-dom0 ping --domain <name|id> [--port P] [--rounds N] [--timeout-ms T] [--json] [--legacy] [--follow]"
     );
-    assert_eq!(usage_line("status"), "usage: xenbell-dom0 status --domain <name|id>");
-    assert_eq!(usage_line("offer"), "usage: xenbell-dom0 offer --remote <domid>");
+    assert_eq!(usage_line("status"), "usage: xenbell-dom0 status --domain <name|id> [--json]");
+    assert_eq!(usage_line("offer"), "usage: xenbell-dom0 offer --remote <domid> [--json]");
     assert!(usage_line("nope").contains("ping") && usage_line("nope").contains("offer"));
 }
 
@@ -114,4 +126,77 @@ fn untrusted_arguments_are_echoed_bounded() {
     assert!(m.starts_with(r"--rounds: '1\x1b[2J' is not a number"), "{m}");
     let args: Vec<String> = ["\u{202e}ping"].map(String::from).to_vec();
     assert!(parse(&args).unwrap_err().message.starts_with(r"command '\u{202e}ping': unknown"));
+}
+
+fn serve_args() -> ServeArgs {
+    ServeArgs { domain: DomainSpec::Id(3), port: None, timeout: Duration::from_millis(1000), json: false }
+}
+
+fn printed(line: &str) -> String {
+    match p(line) {
+        Ok(Command::Print(text)) => text,
+        other => panic!("{line}: {other:?}"),
+    }
+}
+
+#[test]
+fn help_and_version_are_printed_not_errors() {
+    let top = printed("--help");
+    for command in ["ping", "serve", "flood", "status", "offer", "completions"] {
+        assert!(top.contains(command), "{command} missing from --help: {top}");
+    }
+    assert!(printed("--version").starts_with(&format!("xenbell-dom0 {}", env!("CARGO_PKG_VERSION"))));
+    assert!(printed("-V").starts_with("xenbell-dom0 "));
+    assert!(printed("ping -h").starts_with("Bind to the guest's port"));
+}
+
+/// Every subcommand's `--help`: its usage line, each option with its
+/// default where it has one, the exit codes and an example.
+#[test]
+fn every_subcommand_help_has_options_defaults_exit_codes_and_an_example() {
+    let definition = definition();
+    for (name, usage) in USAGES {
+        let help = printed(&format!("{name} --help"));
+        assert!(help.contains(&format!("Usage: {usage}")), "{name}: {help}");
+        assert!(help.contains(EXIT_CODES), "{name}: no exit codes: {help}");
+        assert!(help.contains(&format!("Example:\n  xenbell-dom0 {name} ")), "{name}: no example: {help}");
+        let sub = definition.find_subcommand(name).expect(name);
+        for arg in sub.get_arguments().filter(|a| a.get_id() != "help") {
+            let shown = match arg.get_long() {
+                Some(long) => format!("--{long}"),
+                None => format!("<{}>", arg.get_id().as_str().to_uppercase()),
+            };
+            assert!(help.contains(&shown), "{name} --help lacks {shown}: {help}");
+            // The usage line names every option (it is written by hand).
+            let in_usage = arg.get_long().is_none_or(|l| usage.contains(&format!("--{l}")));
+            assert!(in_usage, "{name}: usage line lacks --{:?}", arg.get_long());
+            for default in arg.get_default_values() {
+                let shown = format!("[default: {}]", default.to_string_lossy());
+                assert!(help.contains(&shown), "{name} --help lacks {shown}");
+            }
+        }
+    }
+}
+
+#[test]
+fn exit_code_text_lists_every_code() {
+    use xenbell_proto::exit;
+    for code in [
+        exit::OK,
+        exit::FAILED,
+        exit::USAGE,
+        exit::NOT_XEN,
+        exit::NO_DOMAIN,
+        exit::NO_PORT,
+        exit::BIND_REFUSED,
+        exit::TIMEOUT,
+        exit::XENSTORE,
+    ] {
+        assert!(EXIT_CODES.contains(&format!("\n  {code}  ")), "exit code {code} not in --help");
+    }
+}
+
+#[test]
+fn the_definition_is_consistent() {
+    definition().debug_assert();
 }

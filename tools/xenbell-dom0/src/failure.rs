@@ -29,6 +29,9 @@ pub enum Exit {
     /// xenstore failed: xenstored did not answer within 5 s, refused a
     /// request (EACCES, ...), or broke the wire format.
     Xenstore = exit::XENSTORE,
+    /// vchan: the echo came back different, or the server broke the
+    /// libxenvchan protocol (a corrupt ring, bad orders or live byte).
+    Mismatch = exit::MISMATCH,
 }
 
 impl Exit {

@@ -21,6 +21,7 @@
 use std::time::{Duration, Instant};
 
 use echo::echo;
+use serde::Serialize;
 
 use crate::channel::EventChannel;
 use crate::domain::{home, Domain};
@@ -28,7 +29,20 @@ use crate::failure::{Exit, Failure};
 use crate::guest::{
     bind, drain_bind_event, key_path, open_session, parse_port, Connection, GUEST_STATE_KEY, PORT_KEY, STATE_KEY,
 };
+use crate::stats::SummaryJson;
 use crate::xenbus::{Transport, Xenbus};
+
+/// `ping --follow --json`'s object: the summary's fields, then the follow counters.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FollowedJson {
+    #[serde(flatten)]
+    pub summary: SummaryJson,
+    pub rounds_resent: u64,
+    pub rebinds: u64,
+    pub unreachable_ms: u64,
+    /// The domain it ended on.
+    pub domid: u32,
+}
 
 /// Written by the guest before it leaves: `suspend`, `poweroff`, `reboot`.
 pub const LEAVING_KEY: &str = "data/xenbell/leaving";
@@ -215,16 +229,15 @@ impl<'a, E: EventChannel, T: Transport> Follower<'a, E, T> {
         None
     }
 
-    /// `json` (a `{...}` object) with the follow counters added.
-    pub fn extend_json(&self, json: &str) -> String {
-        let body = json.strip_suffix('}').unwrap_or(json);
-        format!(
-            "{body},\"rounds_resent\":{},\"rebinds\":{},\"unreachable_ms\":{},\"domid\":{}}}",
-            self.resent,
-            self.rebinds,
-            self.unreachable.as_millis(),
-            self.conn.dom.id
-        )
+    /// `summary` with the follow counters added (`ping --follow --json`).
+    pub fn json(&self, summary: SummaryJson) -> FollowedJson {
+        FollowedJson {
+            summary,
+            rounds_resent: self.resent,
+            rebinds: self.rebinds,
+            unreachable_ms: u64::try_from(self.unreachable.as_millis()).unwrap_or(u64::MAX),
+            domid: self.conn.dom.id,
+        }
     }
 
     /// The text line's addition.

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use serde::Serialize;
+
 /// Nearest-rank percentile of ascending `sorted` samples: the smallest sample
 /// with at least `p`% of the samples at or below it. `None` if empty.
 pub fn percentile(sorted: &[u64], p: u32) -> Option<u64> {
@@ -47,20 +49,27 @@ impl Summary {
         Summary { rounds_requested, rounds_ok: samples.len() as u32, rtt, rounds_per_s }
     }
 
-    /// `{"rounds_requested":N,"rounds_ok":N,"rtt_ns":{"min":..,"p50":..,"p99":..,"max":..},"rounds_per_s":..}`;
-    /// the rtt values are `null` when no round completed.
+    /// The JSON object of docs/protocol.md:
+    /// `{"rounds_requested":N,"rounds_ok":N,"rtt_ns":{"min":..,"p50":..,"p99":..,"max":..},"rounds_per_s":..}`,
+    /// the percentiles `null` when no round completed, the rate with one decimal.
+    pub fn json(&self) -> SummaryJson {
+        let field = |f: fn(&Rtt) -> u64| self.rtt.as_ref().map(f);
+        SummaryJson {
+            rounds_requested: self.rounds_requested,
+            rounds_ok: self.rounds_ok,
+            rtt_ns: RttJson {
+                min: field(|r| r.min),
+                p50: field(|r| r.p50),
+                p99: field(|r| r.p99),
+                max: field(|r| r.max),
+            },
+            rounds_per_s: one_decimal(self.rounds_per_s),
+        }
+    }
+
+    /// [`Summary::json`] as text.
     pub fn to_json(&self) -> String {
-        let field = |f: fn(&Rtt) -> u64| self.rtt.as_ref().map_or_else(|| "null".to_string(), |r| f(r).to_string());
-        format!(
-            "{{\"rounds_requested\":{},\"rounds_ok\":{},\"rtt_ns\":{{\"min\":{},\"p50\":{},\"p99\":{},\"max\":{}}},\"rounds_per_s\":{}}}",
-            self.rounds_requested,
-            self.rounds_ok,
-            field(|r| r.min),
-            field(|r| r.p50),
-            field(|r| r.p99),
-            field(|r| r.max),
-            json_number(self.rounds_per_s),
-        )
+        crate::json::text(&self.json())
     }
 
     /// One line for people, e.g. `domain 7 port 5: 1000/1000 rounds, rtt min
@@ -82,12 +91,31 @@ impl Summary {
 }
 
 /// A finite JSON number with one decimal (JSON has no NaN or infinity).
-fn json_number(x: f64) -> String {
+/// `x` rounded to one decimal; 0.0 for NaN and infinities (JSON has none).
+fn one_decimal(x: f64) -> f64 {
     if x.is_finite() {
-        format!("{x:.1}")
+        (x * 10.0).round() / 10.0
     } else {
-        "0.0".to_string()
+        0.0
     }
+}
+
+/// `ping --json`'s object (field order is the interface's).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SummaryJson {
+    pub rounds_requested: u32,
+    pub rounds_ok: u32,
+    pub rtt_ns: RttJson,
+    pub rounds_per_s: f64,
+}
+
+/// Round-trip percentiles in ns, `null` when no round completed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RttJson {
+    pub min: Option<u64>,
+    pub p50: Option<u64>,
+    pub p99: Option<u64>,
+    pub max: Option<u64>,
 }
 
 fn micros(ns: u64) -> String {
@@ -135,8 +163,12 @@ mod tests {
             none.to_json(),
             r#"{"rounds_requested":10,"rounds_ok":0,"rtt_ns":{"min":null,"p50":null,"p99":null,"max":null},"rounds_per_s":0.0}"#
         );
-        assert_eq!(json_number(f64::NAN), "0.0");
-        assert_eq!(json_number(f64::INFINITY), "0.0");
+        assert_eq!(one_decimal(f64::NAN), 0.0);
+        assert_eq!(one_decimal(f64::INFINITY), 0.0);
+        let fast = Summary::new(1, &[1], Duration::from_nanos(10_526_316));
+        assert!(fast.to_json().ends_with(r#""rounds_per_s":95.0}"#), "{}", fast.to_json());
+        let odd = Summary::new(3, &[1, 2, 3], Duration::from_secs(7));
+        assert!(odd.to_json().ends_with(r#""rounds_per_s":0.4}"#), "{}", odd.to_json());
     }
 
     #[test]

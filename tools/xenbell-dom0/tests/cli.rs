@@ -61,3 +61,25 @@ fn without_xen_exit_3() {
     assert!(text.starts_with("xenbell-dom0: /dev/xen/xenbus: "), "{text}");
     assert!(text.ends_with(": not running on Xen, or not root? (needed to read /local/domain/7)\n"), "{text}");
 }
+
+#[test]
+fn version_and_completions() {
+    let o = run(&["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), format!("xenbell-dom0 {}\n", env!("CARGO_PKG_VERSION")));
+    // Each script names every subcommand and a ping option, in its shell's own form.
+    for (shell, marker) in
+        [("bash", "complete -F"), ("zsh", "#compdef xenbell-dom0"), ("fish", "complete -c xenbell-dom0")]
+    {
+        let o = run(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert!(text.contains(marker), "{shell}: {text}");
+        for word in ["ping", "serve", "flood", "status", "offer", "follow"] {
+            assert!(text.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let o = run(&["completions", "tcsh"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("usage: xenbell-dom0 completions <bash|zsh|fish>"), "{}", stderr(&o));
+}

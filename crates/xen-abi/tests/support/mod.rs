@@ -17,6 +17,7 @@ pub const HEADERS: &[&str] = &[
     "xen/event_channel.h",
     "xen/sched.h",
     "xen/memory.h",
+    "xen/grant_table.h",
     "xen/vcpu.h",
     "xen/hvm/hvm_op.h",
     "xen/hvm/params.h",

@@ -246,6 +246,9 @@ pub struct Fake {
     pub stalled: bool,
     /// Reads and handles requests but sends nothing (a slow store).
     pub holding: bool,
+    /// Sends what it has queued but reads no requests (a hostile store that
+    /// answers before reading).
+    pub deaf: bool,
     /// Request bytes taken per step.
     pub req_chunk: usize,
     /// Reply bytes put in the ring per step, unless `splits` says otherwise.
@@ -264,7 +267,7 @@ impl Fake {
         if self.stalled {
             return;
         }
-        let mut buf = vec![0u8; self.req_chunk.max(1)];
+        let mut buf = vec![0u8; if self.deaf { 0 } else { self.req_chunk.max(1) }];
         let n = {
             let mut page = self.page.borrow_mut();
             self.consumer.read(&mut page.req, &mut buf).expect("our own client corrupted req")
@@ -332,6 +335,7 @@ pub fn pair_at(req_start: u32, rsp_start: u32) -> (FakeClient, Rc<RefCell<Fake>>
         producer: Producer::new(rsp_start),
         stalled: false,
         holding: false,
+        deaf: false,
         req_chunk: RING,
         rsp_chunk: RING,
         splits: VecDeque::new(),

@@ -6,12 +6,25 @@ use std::time::Instant;
 
 use crate::channel::EventChannel;
 use crate::cli::FloodArgs;
-use crate::cmd::say;
+use crate::cmd::{say, say_json};
+use serde::Serialize;
 
 use crate::failure::Failure;
 use crate::guest::{close_session, connect, event_failure};
 use crate::progress::Progress;
 use crate::xenbus::{Transport, Xenbus};
+
+/// `flood --json`'s object: what was sent, how long it took (s, 3
+/// decimals) and the rate (per second, whole).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FloodJson {
+    pub domid: u32,
+    pub name: Option<String>,
+    pub port: u32,
+    pub sent: u64,
+    pub seconds: f64,
+    pub per_s: f64,
+}
 
 pub fn run<E: EventChannel, T: Transport>(
     ev: &mut E,
@@ -38,7 +51,22 @@ pub fn run<E: EventChannel, T: Transport>(
     let secs = start.elapsed().as_secs_f64();
     progress.finish();
     let rate = if secs > 0.0 { sent as f64 / secs } else { 0.0 };
-    say(out, &format!("sent {sent} notifications to {} port {port} in {:.3} s ({rate:.0}/s)", dom.describe(), secs));
+    if args.json {
+        let json = FloodJson {
+            domid: dom.id,
+            name: dom.name.clone(),
+            port,
+            sent,
+            seconds: (secs * 1000.0).round() / 1000.0,
+            per_s: rate.round(),
+        };
+        say_json(out, &json);
+    } else {
+        say(
+            out,
+            &format!("sent {sent} notifications to {} port {port} in {:.3} s ({rate:.0}/s)", dom.describe(), secs),
+        );
+    }
     close_session(ev, xs, &conn);
     error.map_or(Ok(()), Err)
 }
@@ -55,12 +83,23 @@ mod tests {
         let mut store = FakeStore::new().with_domain(7, "xenbell");
         store.set("/local/domain/7/data/xenbell/port", "5");
         let (mut ev, mut xs) = (FakeEvtchn::new(Peer::Silent), Xenbus::new(store));
-        let args =
-            FloodArgs { domain: DomainSpec::Id(7), port: None, count: 10_000, timeout: Duration::from_millis(5) };
+        let mut args = FloodArgs {
+            domain: DomainSpec::Id(7),
+            port: None,
+            count: 10_000,
+            timeout: Duration::from_millis(5),
+            json: false,
+        };
         let mut out = Vec::new();
         run(&mut ev, &mut xs, &args, &mut out, &mut Progress::off()).unwrap();
         assert_eq!(ev.notifies, 10_000);
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("sent 10000 notifications to domain 7 (xenbell) port 5 in "), "{text}");
+        args.json = true;
+        let mut out = Vec::new();
+        run(&mut ev, &mut xs, &args, &mut out, &mut Progress::off()).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!((v["domid"].as_u64(), v["port"].as_u64(), v["sent"].as_u64()), (Some(7), Some(5), Some(10_000)));
+        assert!(v["seconds"].is_f64() && v["per_s"].is_f64(), "{v}");
     }
 }

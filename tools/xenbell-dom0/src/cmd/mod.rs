@@ -6,6 +6,7 @@ pub mod offer;
 pub mod ping;
 pub mod serve;
 pub mod status;
+pub mod vchan;
 
 use std::io::Write;
 
@@ -13,4 +14,9 @@ use std::io::Write;
 pub(crate) fn say(out: &mut dyn Write, line: &str) {
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
+}
+
+/// Prints `value` as one line of JSON.
+pub(crate) fn say_json(out: &mut dyn Write, value: &impl serde::Serialize) {
+    say(out, &crate::json::text(value));
 }

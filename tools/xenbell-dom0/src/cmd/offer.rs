@@ -13,24 +13,39 @@ use std::time::Duration;
 use xenbell_proto::xenstore::{state, xenbus_state as xb};
 
 use crate::channel::EventChannel;
-use crate::cmd::say;
+use crate::cli::OfferArgs;
+use crate::cmd::{say, say_json};
 use crate::domain::{home, store_failure};
 use crate::failure::{Exit, Failure};
 use crate::guest::{event_failure, GUEST_STATE_KEY, PEER_STATE_KEY, PORT_KEY, STATE_KEY};
 use crate::xenbus::{Transport, Xenbus};
+use serde::Serialize;
 
 /// How often the loop looks at the stop flag and the watch when no event
 /// comes (a peer waits this long at most for its session to open).
 const STOP_POLL: Duration = Duration::from_millis(100);
 const WATCH_TOKEN: &str = "xenbell-offer";
 
+/// `offer --json`'s output: one JSON line per event, `"event"` first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "lowercase")]
+pub enum OfferEvent {
+    /// The port is allocated and published at `key`.
+    Offering { port: u32, remote: u32, key: String },
+    /// A peer opened (peer-state 3) or closed (5, 6) a session.
+    Session { open: bool },
+    /// Stopped (SIGTERM/SIGINT, or an error): events answered in all.
+    Done { answered: u64, remote: u32 },
+}
+
 pub fn run<E: EventChannel, T: Transport>(
     ev: &mut E,
     xs: &mut Xenbus<T>,
-    remote: u32,
+    args: &OfferArgs,
     out: &mut dyn Write,
     stop: &dyn Fn() -> bool,
 ) -> Result<(), Failure> {
+    let remote = args.remote;
     let local = ev
         .bind_unbound(remote)
         .map_err(|e| Failure::new(Exit::BindRefused, format!("domain {remote}: cannot offer a port: {e}")))?;
@@ -48,7 +63,12 @@ pub fn run<E: EventChannel, T: Transport>(
     // The peer-state acted on last (several watch events can read one value).
     let mut last: Option<String> = None;
     let mut session = false;
-    say(out, &format!("offering port {local} to domain {remote} ({where_}/{PORT_KEY})"));
+    let key = format!("{where_}/{PORT_KEY}");
+    if args.json {
+        say_json(out, &OfferEvent::Offering { port: local, remote, key });
+    } else {
+        say(out, &format!("offering port {local} to domain {remote} ({key})"));
+    }
     let mut answered: u64 = 0;
     let result = loop {
         if stop() {
@@ -70,6 +90,9 @@ pub fn run<E: EventChannel, T: Transport>(
                     };
                     last = now;
                     session = open;
+                    if args.json {
+                        say_json(out, &OfferEvent::Session { open });
+                    }
                     let _ = publish(xs, GUEST_STATE_KEY, gs);
                     let _ = publish(xs, STATE_KEY, st);
                 }
@@ -96,7 +119,11 @@ pub fn run<E: EventChannel, T: Transport>(
     let _ = publish(xs, GUEST_STATE_KEY, xb::CLOSED);
     let _ = xs.rm(PORT_KEY);
     let _ = ev.unbind(local);
-    say(out, &format!("answered {answered} events from domain {remote}"));
+    if args.json {
+        say_json(out, &OfferEvent::Done { answered, remote });
+    } else {
+        say(out, &format!("answered {answered} events from domain {remote}"));
+    }
     result
 }
 
@@ -119,7 +146,7 @@ mod tests {
             turns.set(turns.get() + 1);
             turns.get() > 20
         };
-        run(&mut ev, &mut xs, 0, &mut out, &stop).unwrap();
+        run(&mut ev, &mut xs, &OfferArgs { remote: 0, json: false }, &mut out, &stop).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,
@@ -149,7 +176,19 @@ mod tests {
             turns.set(turns.get() + 1);
             turns.get() > 3
         };
-        run(&mut ev, &mut xs, 0, &mut Vec::new(), &stop).unwrap();
+        let mut out = Vec::new();
+        run(&mut ev, &mut xs, &OfferArgs { remote: 0, json: true }, &mut out, &stop).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            concat!(
+                r#"{"event":"offering","port":41,"remote":0,"key":"/local/domain/3/data/xenbell/port"}"#,
+                "\n",
+                r#"{"event":"session","open":true}"#,
+                "\n",
+                r#"{"event":"done","answered":0,"remote":0}"#,
+                "\n"
+            )
+        );
         let store = xs.transport_mut();
         assert_eq!(store.written("/local/domain/3/data/xenbell/guest-state"), ["2", "4", "6"]);
         assert_eq!(store.written("/local/domain/3/data/xenbell/state"), ["ready", "connected", "done"]);

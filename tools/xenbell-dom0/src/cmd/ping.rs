@@ -46,7 +46,7 @@ pub fn run_following<'a, E: EventChannel, T: Transport>(
     let Connection { dom, port, .. } = &follow.conn;
     let summary = Summary::new(args.rounds, &samples, elapsed);
     let report = match (args.json, args.follow) {
-        (true, true) => follow.extend_json(&summary.to_json()),
+        (true, true) => crate::json::text(&follow.json(summary.json())),
         (true, false) => summary.to_json(),
         (false, true) => summary.to_line(dom.id, *port) + &follow.describe(),
         (false, false) => summary.to_line(dom.id, *port),

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use crate::channel::EventChannel;
 use crate::cli::ServeArgs;
-use crate::cmd::say;
+use crate::cmd::{say, say_json};
+use serde::Serialize;
 
 use crate::failure::{Exit, Failure};
 use crate::guest::{close_session, connect, event_failure, guest_leaving, state};
@@ -16,6 +17,15 @@ use crate::xenbus::{Transport, Xenbus};
 
 /// How often a quiet wait looks at the guest's state key.
 const STATE_POLL: Duration = Duration::from_millis(100);
+
+/// `serve --json`'s object, printed when it ends (also on failure).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ServeJson {
+    pub domid: u32,
+    pub name: Option<String>,
+    pub port: u32,
+    pub answered: u64,
+}
 
 pub fn run<E: EventChannel, T: Transport>(
     ev: &mut E,
@@ -66,7 +76,11 @@ pub fn run<E: EventChannel, T: Transport>(
     };
     progress.finish();
     close_session(ev, xs, &conn);
-    say(out, &format!("answered {answered} events from {} port {port}", dom.describe()));
+    if args.json {
+        say_json(out, &ServeJson { domid: dom.id, name: dom.name.clone(), port, answered });
+    } else {
+        say(out, &format!("answered {answered} events from {} port {port}", dom.describe()));
+    }
     result
 }
 
@@ -84,7 +98,7 @@ mod tests {
     }
 
     fn args() -> ServeArgs {
-        ServeArgs { domain: DomainSpec::Id(7), port: None, timeout: Duration::from_millis(30) }
+        ServeArgs { domain: DomainSpec::Id(7), port: None, timeout: Duration::from_millis(30), json: false }
     }
 
     #[test]
@@ -95,6 +109,14 @@ mod tests {
         assert_eq!(String::from_utf8(out).unwrap(), "answered 25 events from domain 7 (xenbell) port 5\n");
         assert_eq!(ev.notifies, 25);
         assert_eq!(ev.unbound, vec![41]);
+    }
+
+    #[test]
+    fn json_is_one_object() {
+        let (mut ev, mut xs) = setup(Peer::Leader { pings: 25 }, "done");
+        let mut out = Vec::new();
+        run(&mut ev, &mut xs, &ServeArgs { json: true, ..args() }, &mut out, &mut Progress::off()).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "{\"domid\":7,\"name\":\"xenbell\",\"port\":5,\"answered\":25}\n");
     }
 
     #[test]
