@@ -12,6 +12,7 @@ extern crate alloc;
 mod app;
 mod arch;
 mod boot_info;
+mod boot_phases;
 mod console;
 mod fatal;
 mod heap;
@@ -30,9 +31,11 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[no_mangle]
 pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
     let entry_tsc = arch::cpu::rdtsc();
+    boot_phases::entry(entry_tsc);
     console::init();
     logger::init(log::LevelFilter::Info);
     log::info!("{}", xenbell_proto::console::Booting { version: VERSION });
+    boot_phases::mark(boot_phases::Phase::Console);
     // Before arch::init(): the start info may live in page 0, unmapped there.
     let boot = boot_info::read(start_info_paddr);
     // A fault from here on is reported (registers, backtrace) and ends the
@@ -49,6 +52,7 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
     };
     logger::init(logger::level_filter(config.log));
     log::info!("cmdline: {:?}", boot.cmdline);
+    boot_phases::mark(boot_phases::Phase::Arch);
 
     // Xen first: its clock timestamps the rest, and a PVH dom0 gets its
     // memory map from Xen rather than from the start info.
@@ -56,6 +60,7 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
         Ok(on_xen) => on_xen,
         Err(e) => shutdown::fail(format_args!("xen: {e}")),
     };
+    boot_phases::mark(boot_phases::Phase::Xen);
     // The stall watchdog looks at the main loop on every timer tick.
     if on_xen {
         xen::wait::on_tick(watchdog::tick);
@@ -75,6 +80,7 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
     // start-info data and low memory, and lies inside the identity map.
     unsafe { heap::init(heap.start, heap.len()) };
     heap_check();
+    boot_phases::mark(boot_phases::Phase::Heap);
     if let Some(test) = config.selftest {
         selftest::run(test, on_xen);
     }

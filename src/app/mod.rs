@@ -17,6 +17,7 @@
 //! Xen drops such a send silently.
 
 mod control;
+mod cost;
 mod idle;
 mod keys;
 mod lead;
@@ -32,6 +33,7 @@ use cmdline::{Config, Mode};
 use spin::Once;
 use xen_abi::Port;
 
+use crate::boot_phases::{self, Phase};
 use crate::shutdown;
 use crate::xen::{events, evtchn, xenstore};
 
@@ -75,6 +77,7 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
         fatal("no xenstore ring (HVM_PARAM_STORE_PFN is 0): the ping-pong needs a domU started by xl");
     }
     check_remote_exists(cfg.remote);
+    boot_phases::mark(Phase::Xenstore);
     if cfg.mode == Mode::Vchan {
         vchan::run(cfg);
     }
@@ -86,6 +89,7 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
         ports::prioritise(port, p);
     }
     ports::offer(cfg.ports, port, cfg.remote);
+    boot_phases::mark(Phase::Port);
     let mut main = mainloop::Loop::new(port, cfg.remote);
     // Listening before publishing: a peer that finds the port finds
     // guest-state (so it speaks the handshake) and is heard.
@@ -93,9 +97,11 @@ pub fn run(cfg: &Config, is_dom0: bool) -> ! {
     xenstore::write(keys::GUEST_STATE, keys::INIT_WAIT).unwrap_or_else(|e| fatal(e));
     xenstore::write(keys::PORT, &alloc::format!("{}", port.get())).unwrap_or_else(|e| fatal(e));
     keys::publish(keys::STATE, keys::state::READY);
+    boot_phases::mark(Phase::Publish);
     log::info!("{}", xenbell_proto::console::Ready { port: port.get(), remote: cfg.remote });
     if let Some(ns) = crate::time::now_ns() {
         log::info!("boot: kernel entry to ready in {} us", ns / 1000);
+        boot_phases::report();
     }
     main.settle();
     main.sessions.idle.start();

@@ -23,6 +23,7 @@
 use alloc::string::String;
 use xen_abi::Port;
 
+use super::cost::Counters;
 use super::idle::Meter;
 use super::keys::{self, publish};
 use super::{received, reset_session, session};
@@ -66,6 +67,8 @@ struct Open {
     kind: Kind,
     dom: u16,
     remote_port: u32,
+    /// The guest's own counters when the session opened.
+    cost: Counters,
 }
 
 pub struct Sessions {
@@ -173,7 +176,7 @@ impl Sessions {
 
     fn open(&mut self, kind: Kind, dom: u16, remote_port: u32) {
         self.idle.report();
-        self.open = Some(Open { kind, dom, remote_port });
+        self.open = Some(Open { kind, dom, remote_port, cost: Counters::now() });
         log::info!("xenbell: connected remote={dom} remote_port={remote_port}");
         if kind == Kind::Legacy {
             log::info!("pingpong: the peer speaks no handshake (legacy session)");
@@ -195,6 +198,7 @@ impl Sessions {
         let (received, answered) = session();
         log::info!("xenbell: disconnected");
         log::info!("pingpong: session with domain {}: received={received} answered={answered} ({why})", o.dom);
+        o.cost.report_since();
         // Events can only come from a bound peer, so everything counted
         // from here on belongs to the next session.
         reset_session();

@@ -56,6 +56,18 @@ pub fn install(msr: u32) -> Result<(), XenError> {
     Ok(())
 }
 
+/// Hypercalls made since boot (every one goes through [`raw`]).
+static CALLS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// How many hypercalls this kernel made since boot: each is one exit to Xen.
+pub fn count() -> u64 {
+    CALLS.load(core::sync::atomic::Ordering::Relaxed)
+}
+
+fn counted() {
+    CALLS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+}
+
 pub mod raw {
     //! `call stub` with arguments in rdi, rsi, rdx, r10, r8 (Xen's x86_64
     //! convention); the result comes back in rax; argument registers are
@@ -67,6 +79,7 @@ pub mod raw {
     /// memory valid for what hypercall `nr` reads and writes.
     pub unsafe fn call2(nr: u32, a1: u64, a2: u64) -> i64 {
         let ret: i64;
+        super::counted();
         let stub = super::page_addr() + nr as u64 * super::STUB_SIZE;
         // SAFETY: forwarded from the caller; the stub is Xen's code.
         unsafe {
@@ -82,6 +95,7 @@ pub mod raw {
     /// As [`call2`].
     pub unsafe fn call3(nr: u32, a1: u64, a2: u64, a3: u64) -> i64 {
         let ret: i64;
+        super::counted();
         let stub = super::page_addr() + nr as u64 * super::STUB_SIZE;
         // SAFETY: forwarded from the caller; the stub is Xen's code.
         unsafe {

@@ -3,7 +3,7 @@
 //! interrupt. xAPIC (MMIO at the APIC base) or x2APIC (MSRs), whichever mode
 //! the APIC is in (Intel SDM vol. 3, 11.4 and 12.12).
 
-use core::sync::atomic::{AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
 use crate::arch::cpu::{rdmsr, wrmsr};
 
@@ -83,6 +83,13 @@ pub fn self_ipi(vector: u8) {
     }
 }
 
+/// EOI writes since boot (each one an exit to Xen's emulated local APIC).
+static EOIS: AtomicU64 = AtomicU64::new(0);
+
+pub fn eois() -> u64 {
+    EOIS.load(Ordering::Relaxed)
+}
+
 pub fn eoi() {
     match MODE.load(Ordering::Acquire) {
         // SAFETY: x2APIC mode was verified in enable(); EOI takes 0.
@@ -90,6 +97,7 @@ pub fn eoi() {
         // SAFETY: XAPIC_BASE was set before MODE (Release/Acquire); the EOI
         // register is written with a volatile 32-bit store.
         MODE_XAPIC => unsafe { core::ptr::write_volatile((XAPIC_BASE + XAPIC_EOI) as *mut u32, 0) },
-        _ => {}
+        _ => return,
     }
+    EOIS.fetch_add(1, Ordering::Relaxed);
 }

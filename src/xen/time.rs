@@ -38,8 +38,24 @@ pub fn init(entry_tsc: u64) {
     READY.store(true, Ordering::Release);
 }
 
+/// A TSC difference in ns, with the current pvclock record's scale (for
+/// intervals measured with the TSC before the clock was set up).
+pub fn tsc_delta_ns(delta: u64) -> u64 {
+    let t = shared::time();
+    pvclock_scale(delta, t.mul.load(Ordering::Relaxed), t.shift.load(Ordering::Relaxed) as i8)
+}
+
+/// Clock reads since boot: each one reads the TSC, which Xen traps (an exit)
+/// unless the domain runs with tsc_mode="native".
+static READS: AtomicU64 = AtomicU64::new(0);
+
+pub fn reads() -> u64 {
+    READS.load(Ordering::Relaxed)
+}
+
 /// Xen system time in ns (absolute: the unit of set_timer_op and SCHEDOP_poll).
 pub fn system_time_ns() -> u64 {
+    READS.fetch_add(1, Ordering::Relaxed);
     let t = shared::time();
     loop {
         let v1 = t.version.load(Ordering::Acquire);

@@ -61,6 +61,12 @@ fn reraise() {
 /// it (the per-vCPU vector); false (nothing sent) with the callback vector.
 /// For self tests.
 /// Whether the upcall comes through the local APIC (the per-vCPU vector).
+/// Local-APIC EOI writes since boot (the per-vCPU vector's, and any for an
+/// unexpected vector).
+pub fn eois() -> u64 {
+    lapic::eois()
+}
+
 pub fn uses_lapic() -> bool {
     NEEDS_EOI.load(Ordering::Relaxed)
 }

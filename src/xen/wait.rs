@@ -114,9 +114,10 @@ pub fn arm_timer(deadline_ns: u64) -> Result<(), XenError> {
 /// `cond` is evaluated with interrupts off, so a wake-up cannot slip in
 /// between the check and the halt.
 ///
-/// The deadline is checked against the clock after every wake-up. The
-/// one-shot timer is armed for it (and armed again whenever a timer event
-/// came without the deadline being reached: one timer serves every wait);
+/// The deadline is checked against the clock at the start and after every
+/// timer event (see the loop). The one-shot timer is armed for it (and armed
+/// again whenever a timer event came without the deadline being reached: one
+/// timer serves every wait);
 /// the periodic backstop of [`init`] bounds the wait even if that fails.
 ///
 /// The timer events themselves bound it too: a wait of `t` sees at most
@@ -140,6 +141,12 @@ fn wait(timeout_ns: Option<u64>, cond: impl Fn() -> bool) -> bool {
             log::warn!("wait: {e}");
         }
     }
+    // The clock is read on the first pass and then only when a timer event
+    // came: the deadline has a one-shot timer armed for it (and the periodic
+    // backstop besides), so it cannot pass without one. A wake-up by any
+    // other event (a peer's ping) costs no clock read, which is a trapped
+    // RDTSC, an exit to Xen, in Xen's default TSC mode.
+    let mut first = true;
     loop {
         cpu::irq_disable();
         if cond() {
@@ -147,25 +154,28 @@ fn wait(timeout_ns: Option<u64>, cond: impl Fn() -> bool) -> bool {
             return true;
         }
         if let Some(d) = deadline {
-            if time::system_time_ns() >= d {
-                cpu::irq_enable();
-                return false;
-            }
             let fired = timer_fired();
-            if fired.wrapping_sub(start) > budget {
-                cpu::irq_enable();
-                log::warn!(
-                    "wait: {} timer events passed, more than a {} ms wait can see, but the clock reads {} < deadline {}: ending the wait",
-                    fired.wrapping_sub(start),
-                    timeout_ns.unwrap_or(0) / 1_000_000,
-                    time::system_time_ns(),
-                    d
-                );
-                return false;
-            }
-            if fired != seen {
-                seen = fired;
-                let _ = arm_timer(d);
+            if first || fired != seen {
+                first = false;
+                if time::system_time_ns() >= d {
+                    cpu::irq_enable();
+                    return false;
+                }
+                if fired.wrapping_sub(start) > budget {
+                    cpu::irq_enable();
+                    log::warn!(
+                        "wait: {} timer events passed, more than a {} ms wait can see, but the clock reads {} < deadline {}: ending the wait",
+                        fired.wrapping_sub(start),
+                        timeout_ns.unwrap_or(0) / 1_000_000,
+                        time::system_time_ns(),
+                        d
+                    );
+                    return false;
+                }
+                if fired != seen {
+                    seen = fired;
+                    let _ = arm_timer(d);
+                }
             }
         }
         // sti; hlt: an upcall pending at the sti is taken after the hlt starts.

@@ -14,7 +14,8 @@ Steps (each prints one progress line):
   4. footprint: `strip -o` a copy of target/xenbell.elf
   5. report (report.py, svg.py)
 --skip-testbed / --skip-decoder reuse the last run's target/bench/raw/ or criterion results.
---quick: fewer runs (1 boot each, 2 batches of 200 rounds, memory= 32, 2, 1, 0), for trying it out.
+--quick: fewer runs (1 boot each, 2 batches of 200 rounds, memory= 32, 2, 1, 0, 8 s idle windows,
+1-4 guests at once, 12 guests for density), for trying it out.
 Python 3 standard library only. Called by tools/bench/bench.mk; see README.md ("Benchmarks").
 """
 
@@ -41,10 +42,12 @@ from tb.ui import TestbedError, err, run_cli, say  # noqa: E402
 from tb.workdirs import command_lock  # noqa: E402
 
 PARAMS = {"BOOTS": 3, "BATCHES": 5, "ROUNDS": 1000, "SAMPLE_BATCHES": 5, "VBATCHES": 3,
-          "MEMS": "32 16 8 6 4 2 1 0"}
+          "MEMS": "32 16 8 6 4 2 1 0", "IDLE_S": 30, "SCALE": "1 2 4 8 16", "SCALE_ROUNDS": 300,
+          "DENSITY": 100, "DENSITY_LINUX": 4, "DENSITY_IDLE_S": 10}
 QUICK = {"BOOTS": 1, "BATCHES": 2, "ROUNDS": 200, "SAMPLE_BATCHES": 1, "VBATCHES": 1,
-         "MEMS": "32 2 1 0"}
-TESTBED_TIMEOUT = 480   # s for dom0/bench.sh (measured: ~3 min with the defaults)
+         "MEMS": "32 2 1 0", "IDLE_S": 8, "SCALE": "1 2 4", "SCALE_ROUNDS": 100,
+         "DENSITY": 12, "DENSITY_LINUX": 1, "DENSITY_IDLE_S": 5}
+TESTBED_TIMEOUT = 1200   # s for dom0/bench.sh
 PROBE_REL = "target/dom0/x86_64-unknown-linux-gnu/release/bench-probe"
 
 
@@ -58,14 +61,14 @@ class LoadSampler(threading.Thread):
         super().__init__(daemon=True)
         self.step = "start"
         self.samples: dict[str, list[float]] = {}
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(2.0):
+        while not self._halt.wait(2.0):
             self.samples.setdefault(self.step, []).append(os.getloadavg()[0])
 
     def stop(self) -> dict:
-        self._stop.set()
+        self._halt.set()
         return {k: {"max": max(v), "mean": round(sum(v) / len(v), 2), "n": len(v)}
                 for k, v in self.samples.items() if v}
 

@@ -1,7 +1,7 @@
 """The Linux PVH guest's initramfs for make bench: busybox, this kernel's xen-evtchn.ko,
 the static xenbell-dom0, and guest/init. Everything comes from the test bed's cache
 (tools/testbed/tb: assets.prepare() fetches and unpacks the Debian packages once) and is
-written with the test bed's own cpio writer.
+written with the test bed's own archive writer (tb.cpio).
 
     guest_initramfs.build(paths, assets, dom0_tool, out) -> out (a gzip'd newc archive)
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "testbed"))
 
-from tb.cpio import CpioWriter, write_gz  # noqa: E402
+from tb.cpio import Stage, write_gz  # noqa: E402
 from tb.paths import Paths  # noqa: E402
 from tb.ui import TestbedError  # noqa: E402
 
@@ -27,7 +27,7 @@ def build(paths: Paths, assets: dict, dom0_tool: Path, out: Path) -> Path:
         if not f.is_file():
             raise TestbedError(f"guest initramfs: {f} not found")
 
-    def fill(w: CpioWriter) -> None:
+    def fill(w: Stage) -> None:
         for d in ("proc", "sys", "dev", "tmp", "run", "bin", "lib/modules"):
             w.dir(d)
         w.file("init", (BENCH_DIR / "guest" / "init").read_bytes(), 0o755)

@@ -245,3 +245,45 @@ def boot_times(rows: list[dict], path: Path, title: str) -> Path:
     if legend:
         _legend(s, ax.x0, ax.y0 + ax.h + 58, list(legend.items()))
     return s.write(path)
+
+
+def lines(series: dict[str, list[tuple[float, float]]], path: Path, title: str, xlabel: str,
+          ylabel: str, logx: bool = False, right: dict[str, list[tuple[float, float]]] | None = None,
+          right_label: str = "") -> Path:
+    """series: label -> [(x, y)] joined with dots; `right`: more series on a second y axis
+    (dashed, scaled to the right-hand labels)."""
+    s = Svg(760, 380)
+    xs = [x for v in list(series.values()) + list((right or {}).values()) for x, _ in v]
+    ys = [y for v in series.values() for _, y in v]
+    xlo, xhi = (min(xs), max(xs)) if xs else (0, 1)
+    if xlo == xhi:
+        xhi = xlo + 1
+    if not logx:
+        xlo = min(0, xlo)
+    ax = Axes(s, 70, 40, 500, 280, xlo, xhi, 0, (max(ys) if ys else 1) * 1.1 or 1, logx)
+    ax.frame(xlabel, ylabel, xticks=sorted(set(xs)) if logx else None)
+    s.text(380, 22, title, "middle", 14, "bold")
+    items = []
+    for i, (label, pts) in enumerate(series.items()):
+        c = color(label) if label in COLORS else ["#1f77b4", "#2ca02c", "#9467bd"][i % 3]
+        s.polyline([(ax.X(x), ax.Y(y)) for x, y in pts], c, 1.5)
+        for x, y in pts:
+            s.circle(ax.X(x), ax.Y(y), 3.5, c)
+        items.append((label, c))
+    if right:
+        ry = [y for v in right.values() for _, y in v]
+        top = (max(ry) if ry else 1) * 1.1 or 1
+        for t in _nice_ticks(0, top, 5):
+            y = ax.y0 + ax.h - t / top * ax.h
+            s.text(ax.x0 + ax.w + 6, y + 4, _fmt(t), "start", 11, fill="#d62728")
+        s.text(ax.x0 + ax.w + 48, ax.y0 + ax.h / 2, right_label, "middle", rotate=90, fill="#d62728")
+        for label, pts in right.items():
+            c = "#d62728"
+            pp = [(ax.X(x), ax.y0 + ax.h - y / top * ax.h) for x, y in pts]
+            s.add('<polyline points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y in pp) +
+                  f'" fill="none" stroke="{c}" stroke-width="1.5" stroke-dasharray="5,3"/>')
+            for x, y in pp:
+                s.circle(x, y, 3, c)
+            items.append((label + " (right axis)", c))
+    _legend(s, 590 if not right else 90, 60, items)
+    return s.write(path)

@@ -17,7 +17,19 @@
 #              SAMPLE_BATCHES batches every round of both kept (bench-probe samples)
 #              b: three xenbell variants and a dom0-only loopback join; VBATCHES x (ping
 #              each of the six in turn)
+#              c: exits: xentrace (HVM + scheduler classes) during one ROUNDS ping of
+#              xenbell, then of the Linux guest; xenalyze --summary of each, and xenbell's
+#              own `pingpong: session cost:` line of that session
+#              d: idle: xentrace (scheduler class) for IDLE_S s with nobody bound, then again
+#              with `xenbell-dom0 serve` bound to xenbell and Linux but sending nothing;
+#              CPU time (`xl vcpu-list`) over both windows; xenbell's own idle line
 #   3. memory  xenbell with memory = each of MEMS (MiB): boots? answers 100 rounds?
+#   4. scale   16 xenbells (memory=2, log=warn); for n in SCALE: n pings of SCALE_ROUNDS
+#              at once
+#   5. density more xenbells (memory=2, log=warn) up to DENSITY, each create timed, in
+#              four steps; after each, xenstored's and dom0's CPU over DENSITY_IDLE_S s with
+#              all idle; then every one pinged (10 rounds);
+#              then Linux guests (memory=LINUX_MEM) until one does not fit, or DENSITY_LINUX
 . /xenbell/testbed/lib.sh
 
 X=/xenbell/extra
@@ -29,6 +41,7 @@ R=$OUT/results.jsonl
 mkdir -p "$OUT" "$W"
 : > "$R"
 BOOTS=3 BATCHES=5 ROUNDS=1000 SAMPLE_BATCHES=5 VBATCHES=3 MEMS="32 16 8 6 4 2 1 0"
+IDLE_S=30 SCALE="1 2 4 8 16" SCALE_ROUNDS=300 DENSITY=100 DENSITY_LINUX=4 DENSITY_IDLE_S=10
 LINUX_MEM=256 LINUX_EXTRA="console=hvc0 quiet"
 [ -f $X/bench.env ] && . $X/bench.env
 chmod +x $PROBE
@@ -148,6 +161,65 @@ while [ $b -le $BATCHES ]; do
     b=$((b + 1))
 done
 
+# ---- 2c. exits per round: Xen's own trace ------------------------------------------------
+# HVM class (every VM exit and entry, with its reason) + scheduler class (which domain is
+# on the CPU, wake-ups). One pCPU, so one trace buffer. xenalyze (xen-utils-common) is in
+# dom0; the binary file comes along for tools/bench/xentrace.py on the host.
+echo "bench: phase exits ($(now) s)"
+trace_start() {  # FILE MASK: xentrace in the background (TRACE_PID)
+    xentrace -D -S 64 -e "$2" "$1" > "$1.log" 2>&1 &
+    TRACE_PID=$!
+    sleep 1
+}
+trace_stop() {  # FILE: stop xentrace, xenalyze --summary beside it
+    kill -INT $TRACE_PID 2> /dev/null; wait $TRACE_PID 2> /dev/null
+    # QEMU's TCG emulates AMD SVM (exit reasons 0x60..), xenalyze assumes VMX otherwise
+    xenalyze --svm-mode --summary "$1" > "$1.summary.txt" 2>&1
+}
+domid() {
+    xl domid "$1" 2> /dev/null || echo null
+}
+session_cost() {  # NAME: the last "pingpong: session cost" line of its console, as JSON
+    _l=$(grep -a 'pingpong: session cost:' /var/log/xen/console/guest-$1.log 2> /dev/null | tail -n 1)
+    echo "\"${_l##*session cost: }\""
+}
+for g in xenbell:xenbell linux:$LINUX; do
+    l=${g%%:*} n=${g#*:}
+    trace_start $OUT/trace-exits-$l.bin 0x000af000
+    PHASE=exits
+    ping_batch "$l" "$n" 1
+    trace_stop $OUT/trace-exits-$l.bin
+    sleep 1
+    rec "{\"kind\":\"exits\",\"guest\":\"$l\",\"domid\":$(domid $n),\"rounds\":$ROUNDS,\"trace\":\"trace-exits-$l.bin\",\"session_cost\":$(session_cost $n)}"
+done
+
+# ---- 2d. idle: no peer, then a bound but quiet peer ----------------------------------------
+echo "bench: phase idle ($(now) s)"
+boot_run xenbell-idle 1 "$(xb_cfg xb-idle 32 log=info)" xb-idle 60000
+sleep 5
+cpu_s() {  # NAME: the domain's CPU time in s (xl vcpu-list, vCPU 0)
+    xl vcpu-list "$1" 2> /dev/null | awk 'NR == 2 { print $6 }'
+}
+idle_window() {  # CASE: IDLE_S s of scheduler trace and CPU time of xb-idle and Linux
+    a1=$(cpu_s xb-idle) b1=$(cpu_s $LINUX) t1=$(now)
+    trace_start $OUT/trace-idle-$1.bin 0x0002f000
+    sleep "$IDLE_S"
+    trace_stop $OUT/trace-idle-$1.bin
+    a2=$(cpu_s xb-idle) b2=$(cpu_s $LINUX) t2=$(now)
+    rec "{\"kind\":\"idle\",\"case\":\"$1\",\"seconds\":$IDLE_S,\"trace\":\"trace-idle-$1.bin\",\"uptime\":[$t1,$t2],\"domids\":{\"xenbell\":$(domid xb-idle),\"linux\":$(domid $LINUX)},\"cpu_s\":{\"xenbell\":[${a1:-null},${a2:-null}],\"linux\":[${b1:-null},${b2:-null}]}}"
+}
+idle_window no_peer
+$DOM0_TOOL serve --domain xb-idle --timeout-ms $(( (IDLE_S + 15) * 1000 )) > $OUT/serve-idle-xenbell.txt 2>&1 &
+s1=$!
+$DOM0_TOOL serve --domain $LINUX --timeout-ms $(( (IDLE_S + 15) * 1000 )) > $OUT/serve-idle-linux.txt 2>&1 &
+s2=$!
+sleep 3
+idle_window quiet_peer
+kill $s1 $s2 2> /dev/null; wait $s1 $s2 2> /dev/null
+sleep 1
+grep -a 'pingpong: idle for' /var/log/xen/console/guest-xb-idle.log > $OUT/idle-lines.txt 2> /dev/null
+destroy xb-idle
+
 echo "bench: phase variants ($(now) s)"
 PHASE=variants
 PEERS="xenbell:xenbell linux:$LINUX"
@@ -195,6 +267,96 @@ for m in $MEMS; do
     rec "{\"kind\":\"mem\",\"memory_mib\":$m,\"ready\":$([ $ok = 0 ] && echo true || echo false),\"xl_state\":\"$st\",\"xl_list_mem_mib\":${mm:-null},\"ping\":$pr}"
     destroy $n
 done
+
+# ---- 4. scale: n guests pinged at once ---------------------------------------------------
+echo "bench: phase scale ($(now) s)"
+XB_MANY_CFG() {  # I: xenbell number I, memory=2, log=warn (its lines cost boot time)
+    xb_cfg xb-n$1 2 log=warn 'on_crash = "destroy"'
+}
+create_many() {  # FROM TO: start xb-nFROM..xb-nTO one by one, each create timed
+    _i=$1
+    while [ $_i -le $2 ]; do
+        boot_run density $_i "$(XB_MANY_CFG $_i)" xb-n$_i 60000 || return 1
+        _i=$((_i + 1))
+    done
+}
+max_scale=0
+for n in $SCALE; do max_scale=$n; done
+UP=0
+create_many 1 $max_scale && UP=$max_scale
+for n in $SCALE; do
+    [ $n -le $UP ] || break
+    t1=$(now)
+    i=1
+    while [ $i -le $n ]; do
+        $DOM0_TOOL ping --domain xb-n$i --rounds $SCALE_ROUNDS --json > $W/scale-$n-$i.json 2>> $OUT/ping-errors.txt &
+        i=$((i + 1))
+    done
+    wait
+    t2=$(now)
+    res=""
+    i=1
+    while [ $i -le $n ]; do
+        r=$(cat $W/scale-$n-$i.json)
+        case "$r" in "{"*) ;; *) r=null ;; esac
+        res="$res${res:+,}$r"
+        i=$((i + 1))
+    done
+    rec "{\"kind\":\"scale\",\"guests\":$n,\"rounds\":$SCALE_ROUNDS,\"uptime\":[$t1,$t2],\"results\":[$res]}"
+done
+
+# ---- 5. density: as many xenbells as fit, then Linux guests -------------------------------
+echo "bench: phase density ($(now) s)"
+xsd=$(cat /var/run/xenstored.pid 2> /dev/null)
+xs_ticks() {  # xenstored's utime + stime (clock ticks)
+    awk '{ print $14 + $15 }' /proc/$xsd/stat 2> /dev/null || echo 0
+}
+dom0_idle() {  # dom0's idle ticks and total ticks (/proc/stat, all CPUs)
+    awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5, t }' /proc/stat
+}
+density_idle() {  # N: DENSITY_IDLE_S s with N xenbells up and idle: xenstored, dom0 CPU
+    x1=$(xs_ticks) d1=$(dom0_idle) c1=$(cpu_s Domain-0) t1=$(now)
+    sleep $DENSITY_IDLE_S
+    x2=$(xs_ticks) d2=$(dom0_idle) c2=$(cpu_s Domain-0) t2=$(now)
+    rec "{\"kind\":\"density_idle\",\"guests\":$1,\"uptime\":[$t1,$t2],\"xenstored_ticks\":[${x1:-0},${x2:-0}],\"dom0_idle_total_ticks\":[[${d1% *},${d1#* }],[${d2% *},${d2#* }]],\"dom0_cpu_s\":[${c1:-null},${c2:-null}]}"
+}
+[ $UP -gt 0 ] && density_idle $UP
+STEP=$(( (DENSITY + 3) / 4 ))
+while [ $UP -lt $DENSITY ]; do
+    to=$((UP + STEP)); [ $to -gt $DENSITY ] && to=$DENSITY
+    if create_many $((UP + 1)) $to; then
+        UP=$to
+        density_idle $UP
+    else
+        UP=$(xl list | grep -c '^xb-n')
+        break
+    fi
+done
+ok=0 i=1
+while [ $i -le $UP ]; do
+    r=$($DOM0_TOOL ping --domain xb-n$i --rounds 10 --json 2>> $OUT/ping-errors.txt)
+    case "$r" in *'"rounds_ok":10'*) ok=$((ok + 1)) ;; esac
+    i=$((i + 1))
+done
+rec "{\"kind\":\"density\",\"guest\":\"xenbell\",\"started\":$UP,\"answered\":$ok,\"limit\":$DENSITY,\"memory_mib\":2,\"free_memory_mib\":$(xl info | awk '/^free_memory/ { print $3 }')}"
+i=1
+while [ $i -le $UP ]; do destroy xb-n$i; i=$((i + 1)); done
+lstarted=0 lok=0 i=1
+while [ $i -le $DENSITY_LINUX ]; do
+    boot_run density-linux $i "$(linux_cfg lx-n$i)" lx-n$i 120000 || break
+    lstarted=$i
+    i=$((i + 1))
+done
+lfree=$(xl info | awk '/^free_memory/ { print $3 }')
+i=1
+while [ $i -le $lstarted ]; do
+    r=$($DOM0_TOOL ping --domain lx-n$i --rounds 10 --json 2>> $OUT/ping-errors.txt)
+    case "$r" in *'"rounds_ok":10'*) lok=$((lok + 1)) ;; esac
+    i=$((i + 1))
+done
+rec "{\"kind\":\"density\",\"guest\":\"linux\",\"started\":$lstarted,\"answered\":$lok,\"limit\":$DENSITY_LINUX,\"memory_mib\":$LINUX_MEM,\"free_memory_mib_after\":${lfree:-null}}"
+i=1
+while [ $i -le $DENSITY_LINUX ]; do destroy lx-n$i; i=$((i + 1)); done
 
 xl list > $OUT/xl-list.txt 2>&1
 echo "bench: done ($(now) s)"
