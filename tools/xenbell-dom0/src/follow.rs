@@ -27,7 +27,8 @@ use crate::channel::EventChannel;
 use crate::domain::{home, Domain};
 use crate::failure::{Exit, Failure};
 use crate::guest::{
-    bind, drain_bind_event, key_path, open_session, parse_port, Connection, GUEST_STATE_KEY, PORT_KEY, STATE_KEY,
+    bind, drain_bind_event, key_path, open_session, parse_port, watch_guest_state, Connection, GUEST_STATE_KEY,
+    PORT_KEY, STATE_KEY,
 };
 use crate::stats::SummaryJson;
 use crate::xenbus::{Transport, Xenbus};
@@ -218,8 +219,11 @@ impl<'a, E: EventChannel, T: Transport> Follower<'a, E, T> {
             }
             // The new domain's guest starts without a session: ask for one
             // as connect() did (it has guest-state unless it is legacy).
+            // (A watch on the new domain's guest-state first: the handshake
+            // waits on its changes; the old domain's watch says nothing.)
             let handshake = self.conn.handshake
                 && matches!(xs.read_text(&key_path(id, GUEST_STATE_KEY)), Ok(Some(_)))
+                && watch_guest_state(xs, id).is_ok()
                 && open_session(xs, &dom).is_ok();
             let _ = ev.unbind(self.conn.local);
             self.conn = Connection { dom, port, local, handshake };

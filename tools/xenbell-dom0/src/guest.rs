@@ -211,6 +211,12 @@ fn wait_guest_state<T: Transport>(
 /// 4). A guest that still has one open (its previous peer died without a
 /// goodbye) is told that one is over first (6): every session then starts
 /// with a change of peer-state the guest cannot miss.
+/// Watches the guest's `guest-state` (the handshake waits on its changes).
+pub fn watch_guest_state<T: Transport>(xs: &mut Xenbus<T>, domid: u32) -> Result<(), Failure> {
+    let path = key_path(domid, GUEST_STATE_KEY);
+    xs.watch(&path, WATCH_TOKEN).map_err(|e| store_failure(&path, "watch", e))
+}
+
 pub fn open_session<T: Transport>(xs: &mut Xenbus<T>, dom: &Domain) -> Result<(), Failure> {
     let ms = HANDSHAKE_TIMEOUT.as_millis();
     let state = read_key(xs, dom.id, GUEST_STATE_KEY)?;
