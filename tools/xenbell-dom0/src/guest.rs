@@ -22,8 +22,11 @@ pub use xenbell_proto::xenstore::{
     GUEST_STATE as GUEST_STATE_KEY, LEAVING as LEAVING_KEY, PEER_STATE as PEER_STATE_KEY, PORT as PORT_KEY,
     STATE as STATE_KEY,
 };
-/// How long the guest may take to open or close a session.
-pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the guest may take to open or close a session: more than one
+/// of its own xenstore requests may take (5 s, then it gives up), since the
+/// guest can be inside one (say, after xenstored stalled) when our request
+/// comes.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(12);
 const WATCH_TOKEN: &str = "xenbell-dom0";
 
 /// `/local/domain/<id>/<key>`.

@@ -269,7 +269,7 @@ mod tests {
         store.guest = None; // has guest-state, does not answer the handshake
         let (mut ev, mut xs) = (FakeEvtchn::new(Peer::Server { answers: 100 }), Xenbus::new(store));
         let f = run(&mut ev, &mut xs, &args(2, true), &mut Vec::new(), &mut Progress::off()).unwrap_err();
-        assert_eq!(f, Failure::new(Exit::Timeout, "domain 7 (xenbell) did not open a session within 5000 ms"));
+        assert_eq!(f, Failure::new(Exit::Timeout, "domain 7 (xenbell) did not open a session within 12000 ms"));
         assert_eq!((ev.notifies, ev.unbound.clone()), (0, vec![41]));
         assert_eq!(peer_states(&mut xs), ["3"]);
     }
