@@ -263,15 +263,11 @@ fn dispatch(raw: u32) {
 /// The upcall: decode and dispatch until nothing is pending, bounded per
 /// call by the decoder's limits. If more is left, a level-delivered upcall
 /// is injected again by Xen; for an edge-delivered one `reraise` makes the
-/// vector pending again (see `evtchn_2l::Delivery`).
+/// vector pending again (see `xen_abi::evtchn::Delivery`).
 pub fn upcall(delivery: Delivery, reraise: fn()) {
     UPCALLS.fetch_add(1, Ordering::Relaxed);
     if using_fifo() {
         let src = SharedFifo::new(fifo::control_block(), shared::upcall_pending(), &fifo::Array);
-        let delivery = match delivery {
-            Delivery::Edge => evtchn_fifo::Delivery::Edge,
-            Delivery::Level => evtchn_fifo::Delivery::Level,
-        };
         // Interrupts are off in the upcall, and nothing else takes this lock.
         CONSUMER.lock().upcall(&src, delivery, reraise, dispatch);
         return;

@@ -1,5 +1,6 @@
 //! [`Decoder`]: the fair, bounded 2-level scan.
 
+pub use xen_abi::evtchn::Delivery;
 use xen_abi::evtchn::{BITS_PER_WORD, NR_EVENT_CHANNELS, NR_WORDS};
 
 use crate::EventSource;
@@ -41,24 +42,6 @@ pub struct Stats {
     /// `run` again continues. Whether Xen injects the upcall again by itself
     /// depends on the [`Delivery`]: see [`Decoder::upcall`].
     pub more_pending: bool,
-}
-
-/// How Xen delivers the upcall to this vCPU: decides who makes a decoder
-/// that stopped with [`Stats::more_pending`] run again.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Delivery {
-    /// The global callback vector (HVM_PARAM_CALLBACK_IRQ, type vector): Xen
-    /// injects it on every VM entry while `evtchn_upcall_pending` is set
-    /// (`hvm_vcpu_has_pending_irq`, xen/arch/x86/hvm/irq.c): level. The flag
-    /// the decoder leaves set is enough.
-    Level,
-    /// The per-vCPU vector (HVMOP_set_evtchn_upcall_vector), through the
-    /// local APIC: Xen injects it only when it changes `evtchn_upcall_pending`
-    /// from 0 to 1 (`vcpu_mark_events_pending`, xen/common/event_channel.c,
-    /// then `hvm_assert_evtchn_irq`, an edge). A flag the guest set itself
-    /// raises nothing, and while it stays set no later event raises anything
-    /// either: the guest must raise the vector itself (a self-IPI).
-    Edge,
 }
 
 /// The 2-level decoder of one vCPU. Its only state is the cursor: the port

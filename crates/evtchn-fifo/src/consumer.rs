@@ -1,6 +1,7 @@
 //! [`Consumer`]: walks the per-priority queues of one vCPU.
 
 use core::sync::atomic::AtomicU32;
+pub use xen_abi::evtchn::Delivery;
 
 use crate::{clear_linked, take_pending, FifoSource, EVTCHN_FIFO_MAX_QUEUES, QUEUES_MASK};
 
@@ -40,19 +41,6 @@ pub struct Stats {
     /// Stopped on the limit with queues left: they are carried to the next
     /// call, and the upcall flag is set (see [`Delivery`]).
     pub more_pending: bool,
-}
-
-/// How Xen delivers the upcall: decides who makes a consumer that stopped
-/// with [`Stats::more_pending`] run again (same rules as the 2-level ABI:
-/// the callback vector is re-injected while `evtchn_upcall_pending` is set,
-/// the per-vCPU vector only on Xen's own 0 -> 1 change of that flag).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Delivery {
-    /// HVM_PARAM_CALLBACK_IRQ vector: the flag is enough.
-    Level,
-    /// HVMOP_set_evtchn_upcall_vector through the local APIC: the guest
-    /// must raise the vector again itself.
-    Edge,
 }
 
 /// One vCPU's consumer state: the local head of each queue (the next port

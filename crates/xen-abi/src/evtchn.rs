@@ -4,9 +4,11 @@
 //! Mirrors `xen/include/public/event_channel.h`. The op argument structs are
 //! in `evtchn/ops.rs` (re-exported here), the validated port number is [`Port`].
 
+mod delivery;
 mod ops;
 mod port;
 
+pub use delivery::Delivery;
 pub use ops::*;
 pub use port::{InvalidPort, Port};
 

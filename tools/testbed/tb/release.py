@@ -6,7 +6,7 @@ a throw-away apt configuration under the release's cache directory (the host's a
 configuration is not touched; the mirrors are the host's own, the suite swapped); the dom0
 kernel stays bookworm's Linux 6.1, from the host's sources. Trixie's packages are
 merged-/usr only, so the dom0 root gets `bin sbin lib lib64` links into `usr/` before they
-are unpacked. Facts: ../shared/notes/xen-next.md B.2-B.4.
+are unpacked. The layout and the compatibility set: tools/testbed/README.md ("Tested Xen releases").
 """
 
 import os
