@@ -65,6 +65,25 @@ guest_create() {
     [ "$_gc_stay" = yes ] || xl unpause "$_gc_name" || fail "xl unpause $_gc_name failed"
 }
 
+# guest_migrate NAME PREV_DOMID WHAT: `xl migrate` to this host (no ssh: xl runs the
+# receive command itself under an empty -s), then the new domain's id in $migrated_to,
+# remembered for cleanup; fails naming WHAT if the move failed or kept the domid.
+guest_migrate() {
+    _gm_t0=$(tb_cs)
+    xl migrate -s "" "$1" "xl migrate-receive" > /tmp/tb-migrate.log 2>&1 ||
+        fail "$3: xl migrate exited $?: $(tail -n 5 /tmp/tb-migrate.log)"
+    migrated_to=$(xl domid "$1") || fail "$3: no domain $1 after the migration"
+    echo "$1 $migrated_to" >> /tmp/tb-domids
+    [ "$migrated_to" != "$2" ] || fail "$3: same domid $2 after the migration"
+    echo "$3: domid $2 -> $migrated_to in $((($(tb_cs) - _gm_t0) * 10)) ms"
+}
+
+# session_sums FILE...: "received answered" summed over the guest's session lines.
+session_sums() {
+    cat "$@" 2>/dev/null | sed -n 's/.*session with domain 0: received=\([0-9]*\) answered=\([0-9]*\).*/\1 \2/p' |
+        awk '{ r += $1; a += $2 } END { print r + 0, a + 0 }'
+}
+
 guest_destroy() {  # NAME
     echo "+ xl destroy $1"
     xl destroy "$1" 2>&1

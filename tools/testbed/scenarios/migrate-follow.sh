@@ -31,12 +31,8 @@ wait_guest_line xenbell "xenbell: ready port=[0-9]+ remote=0" 30 || fail "no 'xe
 pid=$!
 wait_guest_line xenbell "xenbell: connected remote=0" 10 || fail "the guest did not say connected"
 echo "+ xl migrate -s \"\" xenbell \"xl migrate-receive\""
-t0=$(tb_cs)
-xl migrate -s "" xenbell "xl migrate-receive" > /tmp/mf-migrate.log 2>&1 || fail "xl migrate exited $?: $(tail -n 5 /tmp/mf-migrate.log)"
-echo "xl migrate took $((($(tb_cs) - t0) * 10)) ms"
-d2=$(xl domid xenbell) || fail "no domain xenbell after the migration"
-echo "xenbell $d2" >> /tmp/tb-domids
-[ "$d2" != "$d1" ] || fail "same domid $d1 after the migration"
+guest_migrate xenbell "$d1" "the migration"
+d2=$migrated_to
 wait $pid
 rc=$?
 out=$(cat /tmp/mf.out)
@@ -49,8 +45,8 @@ echo "$out" | grep -q "\"domid\":$d2}" || fail "the ping did not end on the new 
 tb_wait 20 grep -q "xenbell: resumed domid=$d2 " $logs 2>/dev/null || fail "no 'xenbell: resumed domid=$d2' line"
 tb_wait 10 sh -c "[ \$(cat $logs 2>/dev/null | grep -c 'session with domain 0:') -ge 2 ]" || fail "fewer than 2 session lines"
 cat $logs 2>/dev/null | grep -E "xenbell: (suspending|resumed|ready|connected)|session with|jumped"
-sums=$(cat $logs 2>/dev/null | sed -n 's/.*session with domain 0: received=\([0-9]*\) answered=\([0-9]*\).*/\1 \2/p' |
-    awk '{ r += $1; a += $2 } END { print r, a }')
+# shellcheck disable=SC2086 # two log files
+sums=$(session_sums $logs)
 [ "$sums" = "$rounds $rounds" ] || fail "guest's session sums (received answered) = $sums, expected $rounds $rounds"
 cat $logs 2>/dev/null | grep -Eq "shutdown reason=crash|watchdog:|WARN  wait:" && fail "guest trouble: $(cat $logs | grep -E -m 2 'shutdown reason=crash|watchdog:|WARN  wait:')"
 guest_destroy xenbell

@@ -28,15 +28,10 @@ pid=$!
 wait_guest_line xenbell "xenbell: connected remote=0" 10 || fail "the guest did not say connected"
 prev=$(guest_domid xenbell)
 for i in 1 2 3 4 5 6 7 8 9 10; do
-    t0=$(tb_cs)
-    xl migrate -s "" xenbell "xl migrate-receive" > /tmp/mt-migrate.log 2>&1 ||
-        fail "migration $i exited $?: $(tail -n 5 /tmp/mt-migrate.log)"
-    d=$(xl domid xenbell) || fail "no domain xenbell after migration $i"
-    echo "xenbell $d" >> /tmp/tb-domids
-    [ "$d" != "$prev" ] || fail "migration $i: same domid $d"
+    guest_migrate xenbell "$prev" "migration $i"
+    d=$migrated_to
     tb_wait 30 grep -q "xenbell: resumed domid=$d incarnation=$((i + 1))" $logs 2>/dev/null ||
         fail "migration $i: no 'xenbell: resumed domid=$d incarnation=$((i + 1))'"
-    echo "migration $i: domid $prev -> $d in $((($(tb_cs) - t0) * 10)) ms"
     prev=$d
 done
 wait $pid
@@ -52,9 +47,10 @@ last=$(/xenbell/xenbell-dom0 ping --domain xenbell --rounds 1000 --json 2>&1) ||
 echo "last ping: $last"
 echo "$last" | grep -q '"rounds_ok":1000,' || fail "last ping: not all 1000 rounds"
 want=$((rounds + 1000))
-tb_wait 20 sh -c "cat $logs 2>/dev/null | sed -n 's/.*session with domain 0: received=\([0-9]*\) answered=\([0-9]*\).*/\1 \2/p' |
-    awk '{ r += \$1; a += \$2 } END { exit !(r == $want && a == $want) }'" ||
-    fail "guest's session sums: $(cat $logs | sed -n 's/.*session with domain 0: received=\([0-9]*\) answered=\([0-9]*\).*/\1 \2/p' | awk '{ r += $1; a += $2 } END { print r, a }'), expected $want $want"
+# shellcheck disable=SC2086 # two log files
+sums_are() { [ "$(session_sums $logs)" = "$want $want" ]; }
+tb_wait 20 sums_are ||
+    fail "guest's session sums: $(session_sums $logs), expected $want $want"
 cat $logs | grep -E "session with|resumed"
 cat $logs 2>/dev/null | grep -Eq "shutdown reason=crash|watchdog:|WARN  wait:" && fail "guest trouble: $(cat $logs | grep -E -m 2 'shutdown reason=crash|watchdog:|WARN  wait:')"
 guest_destroy xenbell
