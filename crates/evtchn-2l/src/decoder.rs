@@ -171,7 +171,7 @@ impl Decoder {
             let finishes_word = step != 0 || start_bit == 0;
             if range != 0 {
                 stats.words_scanned = stats.words_scanned.saturating_add(1);
-                let mut bits = src.pending(word) & !src.mask(word) & range;
+                let mut bits = src.pending(word) & !src.mask(word) & src.owned(word) & range;
                 if word == 0 {
                     bits &= !1; // port 0: Xen never allocates it
                 }

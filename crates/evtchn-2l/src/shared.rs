@@ -28,6 +28,8 @@ pub struct SharedBitmaps<'a> {
     mask: &'a [AtomicU64; NR_WORDS],
     sel: &'a AtomicU64,
     upcall: &'a AtomicU8,
+    /// The ports bound to this vCPU (None: all of them, one vCPU).
+    owned: Option<&'a [AtomicU64; NR_WORDS]>,
 }
 
 impl<'a> SharedBitmaps<'a> {
@@ -38,7 +40,7 @@ impl<'a> SharedBitmaps<'a> {
         sel: &'a AtomicU64,
         upcall: &'a AtomicU8,
     ) -> Self {
-        SharedBitmaps { pending, mask, sel, upcall }
+        SharedBitmaps { pending, mask, sel, upcall, owned: None }
     }
 
     /// Bitmaps of the mapped shared_info page and one vCPU's `vcpu_info`
@@ -75,7 +77,15 @@ impl<'a> SharedBitmaps<'a> {
             // SAFETY: a u8 is always aligned for AtomicU8; validity and
             // atomic-only access as above.
             upcall: unsafe { AtomicU8::from_ptr(upcall) },
+            owned: None,
         }
+    }
+
+    /// The same bitmaps, scanning only the ports whose bit is set in
+    /// `owned` (this vCPU's ports; see [`EventSource::owned`]). The guest
+    /// keeps one such bitmap per vCPU, a port's bit set in exactly one.
+    pub const fn with_owned(self, owned: &'a [AtomicU64; NR_WORDS]) -> Self {
+        SharedBitmaps { owned: Some(owned), ..self }
     }
 }
 
@@ -122,6 +132,14 @@ impl EventSource for SharedBitmaps<'_> {
         // one wrongly seen as unmasked is dispatched as it would have been
         // just before the mask.
         self.mask[word].load(Ordering::Acquire)
+    }
+
+    fn owned(&self, word: usize) -> u64 {
+        // Acquire: written by the guest (the vCPU that moves a port, with
+        // the port masked meanwhile: see the kernel's bind_vcpu). A stale
+        // bit is benign: the port is masked while it moves, and its unmask
+        // re-raises a pending event on the vCPU Xen now notifies.
+        self.owned.map_or(!0, |o| o[word].load(Ordering::Acquire))
     }
 
     fn test_and_clear_pending(&self, port: u32) -> bool {

@@ -23,6 +23,16 @@ pub trait EventSource {
     /// Reads `shared_info.evtchn_mask[word]`.
     fn mask(&self, word: usize) -> u64;
 
+    /// The ports of `word` this vCPU dispatches (bit set: bound to this
+    /// vCPU). With several vCPUs the pending and mask bitmaps are shared and
+    /// only the selector is per vCPU, so a vCPU scanning a word must skip
+    /// the ports routed to the others (Linux `events_2l.c`
+    /// `cpu_evtchn_mask`). One vCPU owns every port: the default, all ones.
+    fn owned(&self, word: usize) -> u64 {
+        let _ = word;
+        !0
+    }
+
     /// Atomically clears `port`'s pending bit; true if it was set (the caller
     /// now owns this event).
     fn test_and_clear_pending(&self, port: u32) -> bool;
