@@ -47,13 +47,21 @@ static STATE: [AtomicU8; MAX_CPUS] = [const { AtomicU8::new(0) }; MAX_CPUS];
 const STARTING: u8 = 1;
 const UP: u8 = 2;
 const FAILED: u8 = 3;
-/// Each vCPU's IPI port and VIRQ_TIMER port (0: none).
+/// Each vCPU's IPI port and VIRQ_TIMER port (0: none; vCPU 0's timer is
+/// wait.rs's, and it has an IPI port only when there are APs).
 static IPI_PORT: [AtomicU32; MAX_CPUS] = [const { AtomicU32::new(0) }; MAX_CPUS];
 static TIMER_PORT: [AtomicU32; MAX_CPUS] = [const { AtomicU32::new(0) }; MAX_CPUS];
 /// IPIs received and VIRQ_TIMER events, per vCPU (APs' timers only: the
 /// boot CPU's timer belongs to wait.rs).
 static IPIS: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
 static TICKS: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
+
+/// Events handled on a vCPU other than their port's (an IPI or VIRQ_TIMER
+/// port of vCPU n dispatched elsewhere): 0 unless routing is broken.
+static MISROUTED: AtomicU64 = AtomicU64::new(0);
+/// Work for each AP to run outside its upcall, interrupts on ([`run_on`]).
+// SAFETY: fn(u32) is a fn pointer type.
+static WORK: HandlerTable<fn(u32), MAX_CPUS> = unsafe { HandlerTable::new() };
 
 // SAFETY: fn(u32) is a fn pointer type.
 static IPI_HOOK: HandlerTable<fn(u32), 1> = unsafe { HandlerTable::new() };
@@ -63,6 +71,14 @@ static TIMER_HOOK: HandlerTable<fn(u32), 1> = unsafe { HandlerTable::new() };
 /// This vCPU's id.
 pub fn this_vcpu() -> u32 {
     arch_smp::index()
+}
+
+/// xenbell's limit on vCPUs.
+pub const MAX_VCPUS: usize = MAX_CPUS;
+
+/// vCPUs the domain has (0 before start_aps counted them).
+pub fn present() -> u32 {
+    PRESENT.load(Ordering::Relaxed)
 }
 
 /// vCPUs online now (the boot CPU included).
@@ -76,7 +92,7 @@ pub fn is_online(vcpu: u32) -> bool {
 }
 
 /// The vCPUs online, in order.
-pub fn online_vcpus() -> impl Iterator<Item = u32> {
+pub fn online_vcpus() -> impl Iterator<Item = u32> + Clone {
     let set = ONLINE.load(Ordering::Acquire);
     (0..MAX_CPUS as u32).filter(move |v| set & (1 << v) != 0)
 }
@@ -110,6 +126,10 @@ pub fn start_aps() -> u32 {
         log::warn!("vcpus: the domain has {present}; xenbell runs on {n} (its limit), the others stay down");
     }
     if n > 1 {
+        // The boot vCPU's IPI port (its VIRQ_TIMER is wait.rs's).
+        if let Err(e) = bind_ipi_port(0) {
+            log::error!("vcpu 0: IPI port: {e}");
+        }
         if arch_smp::prepare_aps(n as usize) {
             arch_smp::set_ap_main(ap_main);
             for vcpu in 1..n {
@@ -177,12 +197,20 @@ fn start(vcpu: u32) -> Result<(), XenError> {
 }
 
 /// On the AP, once its CPU state is set up: its event machinery, then
-/// online (or one error line and down).
+/// online (or one error line and down), then idle: `sti; hlt` until an
+/// interrupt, whose handlers run in the upcall; after each wake-up the
+/// work [`run_on`] left for this vCPU, with interrupts on.
 fn ap_main(vcpu: u32) {
     match setup(vcpu) {
         Ok(()) => {
             ONLINE.fetch_or(1 << vcpu, Ordering::AcqRel);
             STATE[vcpu as usize].store(UP, Ordering::Release);
+            loop {
+                crate::arch::cpu::idle();
+                if let Some(work) = WORK.clear(vcpu as usize) {
+                    work(vcpu);
+                }
+            }
         }
         Err(e) => {
             log::error!("vcpu {vcpu}: set-up: {e}: taking it down");
@@ -205,6 +233,11 @@ fn bind_own_ports(vcpu: u32) -> Result<(), XenError> {
     let timer = evtchn::bind_virq(VIRQ_TIMER, vcpu)?;
     TIMER_PORT[vcpu as usize].store(timer.get(), Ordering::Relaxed);
     events::bind_handler_on(timer, vcpu, on_timer);
+    bind_ipi_port(vcpu)
+}
+
+/// EVTCHNOP_bind_ipi for `vcpu`, handled by [`on_ipi`] there.
+fn bind_ipi_port(vcpu: u32) -> Result<(), XenError> {
     let ipi = evtchn::bind_ipi(vcpu)?;
     IPI_PORT[vcpu as usize].store(ipi.get(), Ordering::Release);
     events::bind_handler_on(ipi, vcpu, on_ipi);
@@ -216,6 +249,11 @@ fn bind_own_ports(vcpu: u32) -> Result<(), XenError> {
 /// their ports are gone with the old domain and the per-vCPU upcall vector
 /// is not in the migration stream. Each gets both again.
 pub fn resume() -> Result<(), XenError> {
+    if online() < 2 {
+        return Ok(());
+    }
+    IPI_PORT[0].store(0, Ordering::Relaxed);
+    bind_ipi_port(0)?;
     for vcpu in online_vcpus().filter(|&v| v != 0) {
         IPI_PORT[vcpu as usize].store(0, Ordering::Relaxed);
         upcall::reinstall_for(vcpu)?;
@@ -224,16 +262,26 @@ pub fn resume() -> Result<(), XenError> {
     Ok(())
 }
 
-fn on_ipi(_: Port) {
+/// Counts an event of `port` handled on `vcpu` when `mine` (the port
+/// bound to `vcpu`) is another port.
+fn check_route(port: Port, mine: &[AtomicU32; MAX_CPUS], vcpu: u32) {
+    if mine[vcpu as usize].load(Ordering::Relaxed) != port.get() {
+        MISROUTED.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn on_ipi(port: Port) {
     let vcpu = this_vcpu();
+    check_route(port, &IPI_PORT, vcpu);
     IPIS[vcpu as usize].fetch_add(1, Ordering::Relaxed);
     if let Some(hook) = IPI_HOOK.get(0) {
         hook(vcpu);
     }
 }
 
-fn on_timer(_: Port) {
+fn on_timer(port: Port) {
     let vcpu = this_vcpu();
+    check_route(port, &TIMER_PORT, vcpu);
     TICKS[vcpu as usize].fetch_add(1, Ordering::Relaxed);
     if let Some(hook) = TIMER_HOOK.get(0) {
         hook(vcpu);
@@ -259,6 +307,23 @@ pub fn send_ipi(vcpu: u32) -> Result<(), XenError> {
         return Err(XenError { op: "IPI (vcpu not online)", errno: Errno(errno::ENOENT) });
     };
     evtchn::send(port)
+}
+
+/// Has AP `vcpu` run `work(vcpu)` outside its upcall, with interrupts on
+/// (it may wait, e.g. for events handled on that same vCPU): the work is
+/// left in its slot and an IPI wakes the AP. One piece of work at a time
+/// per AP; a newer one replaces one not yet started.
+pub fn run_on(vcpu: u32, work: fn(u32)) -> Result<(), XenError> {
+    if vcpu == 0 || !is_online(vcpu) {
+        return Err(XenError { op: "run_on (not an online AP)", errno: Errno(errno::EINVAL) });
+    }
+    let _ = WORK.set(vcpu as usize, work);
+    send_ipi(vcpu)
+}
+
+/// IPI and VIRQ_TIMER events handled on the wrong vCPU (see [`check_route`]).
+pub fn misrouted() -> u64 {
+    MISROUTED.load(Ordering::Relaxed)
 }
 
 /// Arms this vCPU's one-shot timer (VCPUOP_set_singleshot_timer: Xen takes

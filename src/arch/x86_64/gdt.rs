@@ -14,8 +14,11 @@ use x86_64::structures::gdt::{Descriptor, GlobalDescriptorTable, SegmentSelector
 use x86_64::structures::tss::TaskStateSegment;
 use x86_64::VirtAddr;
 
-use super::smp::MAX_CPUS;
 use super::stacks;
+
+/// CPUs (vCPUs) xenbell runs on at most (one TSS descriptor each); a
+/// domain's further vCPUs stay down. Re-exported as `smp::MAX_CPUS`.
+pub const MAX_CPUS: usize = 8;
 
 /// IST slots (1-based, as the IDT gate encodes them).
 pub const IST_EXCEPTION: u8 = 1;

@@ -16,8 +16,7 @@ use handler_table::HandlerTable;
 use super::cpu::{rdmsr, wrmsr};
 use super::{gdt, idt, paging, stacks};
 
-/// CPUs (vCPUs) xenbell runs on at most; a domain's further vCPUs stay down.
-pub const MAX_CPUS: usize = 8;
+pub use super::gdt::MAX_CPUS;
 
 const IA32_GS_BASE: u32 = 0xc000_0101;
 const IA32_EFER: u32 = 0xc000_0080;
