@@ -43,10 +43,12 @@ from tb.workdirs import command_lock  # noqa: E402
 
 PARAMS = {"BOOTS": 3, "BATCHES": 5, "ROUNDS": 1000, "SAMPLE_BATCHES": 5, "VBATCHES": 3,
           "MEMS": "32 16 8 6 4 2 1 0", "IDLE_S": 30, "SCALE": "1 2 4 8 16", "SCALE_ROUNDS": 300,
-          "DENSITY": 100, "DENSITY_LINUX": 4, "DENSITY_IDLE_S": 10}
+          "DENSITY": 100, "DENSITY_LINUX": 4, "DENSITY_IDLE_S": 10,
+          "VCHAN_BATCHES": 3, "VCHAN_BYTES": 1048576, "VCHAN_ROUNDS": 1000}
 QUICK = {"BOOTS": 1, "BATCHES": 2, "ROUNDS": 200, "SAMPLE_BATCHES": 1, "VBATCHES": 1,
          "MEMS": "32 2 1 0", "IDLE_S": 8, "SCALE": "1 2 4", "SCALE_ROUNDS": 100,
-         "DENSITY": 12, "DENSITY_LINUX": 1, "DENSITY_IDLE_S": 5}
+         "DENSITY": 12, "DENSITY_LINUX": 1, "DENSITY_IDLE_S": 5,
+         "VCHAN_BATCHES": 2, "VCHAN_BYTES": 262144, "VCHAN_ROUNDS": 200}
 TESTBED_TIMEOUT = 1200   # s for dom0/bench.sh
 PROBE_REL = "target/dom0/x86_64-unknown-linux-gnu/release/bench-probe"
 
@@ -107,10 +109,12 @@ def run_testbed(paths: Paths, out: Path, params: dict, probe: Path, verbose: boo
     work.mkdir(parents=True, exist_ok=True)
     guest = guest_initramfs.build(paths, assets, dom0_tool, work / "bench-guest.cpio.gz")
     say(f"Linux guest initramfs {guest} ({guest.stat().st_size / 1e6:.1f} MB)")
+    vguest = guest_initramfs.build(paths, assets, dom0_tool, work / "bench-guest-vchan.cpio.gz", vchan=True)
+    say(f"Linux vchan guest initramfs {vguest} ({vguest.stat().st_size / 1e6:.1f} MB)")
     vmlinuz = paths.cache / "boot" / "vmlinuz"
     env = work / "bench.env"
     env.write_text("".join(f"{k}='{v}'\n" for k, v in params.items()))
-    files = [vmlinuz, guest, probe, env]
+    files = [vmlinuz, guest, vguest, probe, env]
     raw = out / "raw"
     with command_lock(paths):
         status = tb_script.run(paths, kernel, dom0_tool, BENCH_DIR / "dom0" / "bench.sh", files,
@@ -139,6 +143,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--quick", action="store_true", help="fewer runs, for trying it out")
     p.add_argument("--skip-decoder", action="store_true")
     p.add_argument("--skip-testbed", action="store_true")
+    p.add_argument("--only-vchan", action="store_true",
+                   help="in the test bed, only the vchan phase (the report misses the rest)")
     p.add_argument("--verbose", "-v", action="store_true", help="every serial line too")
     p.add_argument("--cargo", default=os.environ.get("CARGO", "cargo"))
     a = p.parse_args(argv)
@@ -147,6 +153,8 @@ def main(argv: list[str]) -> int:
     out = root / "target" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     params = dict(QUICK if a.quick else PARAMS)
+    if a.only_vchan:
+        params["ONLY"] = "vchan"
     t0 = time.monotonic()
     timings = {}
     load = LoadSampler()

@@ -30,6 +30,13 @@
 #              four steps; after each, xenstored's and dom0's CPU over DENSITY_IDLE_S s with
 #              all idle; then every one pinged (10 rounds);
 #              then Linux guests (memory=LINUX_MEM) until one does not fit, or DENSITY_LINUX
+#   6. vchan   one libxenvchan client (`xenbell-dom0 vchan --echo-test VCHAN_BYTES --latency
+#              VCHAN_ROUNDS`: throughput, then small-message round trips, one connection)
+#              against three echo servers with the same ring sizes (libxenvchan's server
+#              default: 1 KiB in, 2 KiB out): xenbell mode=vchan; a Linux PVH guest running
+#              Xen's vchan-socket-proxy --mode=server (bench-guest-vchan.cpio.gz); and that
+#              proxy in dom0 (loopback, the floor). VCHAN_BATCHES x (each in turn).
+#              ONLY=vchan (bench.py --only-vchan) runs this phase alone.
 . /xenbell/testbed/lib.sh
 
 X=/xenbell/extra
@@ -42,6 +49,7 @@ mkdir -p "$OUT" "$W"
 : > "$R"
 BOOTS=3 BATCHES=5 ROUNDS=1000 SAMPLE_BATCHES=5 VBATCHES=3 MEMS="32 16 8 6 4 2 1 0"
 IDLE_S=30 SCALE="1 2 4 8 16" SCALE_ROUNDS=300 DENSITY=100 DENSITY_LINUX=4 DENSITY_IDLE_S=10
+VCHAN_BATCHES=3 VCHAN_BYTES=1048576 VCHAN_ROUNDS=1000 ONLY=
 LINUX_MEM=256 LINUX_EXTRA="console=hvc0 quiet"
 [ -f $X/bench.env ] && . $X/bench.env
 chmod +x $PROBE
@@ -65,13 +73,13 @@ xb_cfg() {  # NAME MEM CMDLINE [EXTRA_LINE...] -> prints the config's path
     echo $W/$_n.cfg
 }
 
-linux_cfg() {  # NAME -> prints the config's path
+linux_cfg() {  # NAME [RAMDISK] -> prints the config's path
     cat > $W/$1.cfg <<EOF
 # make bench's Linux PVH guest: Debian's kernel, busybox initramfs, xenbell-dom0 offer.
 name = "$1"
 type = "pvh"
 kernel = "$X/vmlinuz"
-ramdisk = "$X/bench-guest.cpio.gz"
+ramdisk = "$X/${2:-bench-guest.cpio.gz}"
 extra = "$LINUX_EXTRA"
 memory = $LINUX_MEM
 vcpus = 1
@@ -110,6 +118,87 @@ sample_batch() {  # LABEL DOMAIN BATCH: raw round trips to samples-LABEL-BATCH.t
 }
 
 rec "{\"kind\":\"info\",\"boots\":$BOOTS,\"batches\":$BATCHES,\"rounds\":$ROUNDS,\"linux_memory\":$LINUX_MEM,\"linux_extra\":\"$LINUX_EXTRA\",\"xen\":\"$(sed -n 's/^xen_version *: *//p' /tmp/tb-out/xl-info.txt)\",\"dom0_kernel\":\"$(uname -r)\",\"xenbell_cfg\":\"$(grep -v '^#' /xenbell/xl-configs/xenbell.cfg | tr '\n"' "; " )\"}"
+
+# ---- 6. vchan: xenbell vs Xen's vchan-socket-proxy in a Linux guest vs dom0 loopback -----
+# (defined here, run last; ONLY=vchan runs it alone.) Each client run is one connection:
+# the echo-test, then the round trips. xenbell offers the channel again after each client
+# (its console counts "vchan ready" lines); each proxy serves one client, exits (removing
+# its keys) and its loop starts another, so before a run we wait for the keys to be there
+# (and, after one, for the old ones to go).
+VCHAN_LOG=$OUT/vchan-runs.txt
+vchan_keys() {  # PATH: true when ring-ref and event-channel are both there
+    xenstore-read "$1/ring-ref" "$1/event-channel" > /dev/null 2>&1
+}
+vchan_loopback() {  # PATH: Xen's server in dom0, echoing through a FIFO, until $W/vchan-stop
+    while [ ! -f $W/vchan-stop ]; do
+        rm -f $W/echo.fifo
+        mkfifo $W/echo.fifo
+        vchan-socket-proxy --mode=server 0 "$1" 3 3<> $W/echo.fifo 2>> $OUT/vchan-loopback.txt &
+        echo $! > $W/vchan-proxy.pid
+        wait $!
+    done
+}
+vchan_run() {  # LABEL DOMAIN PATH BATCH
+    _l=$1 _d=$2 _p=$3 _b=$4
+    if [ "$_l" = xenbell ]; then
+        _want=$((VCH_XB_RUNS + 1))
+        tb_wait 30 sh -c "[ \$(grep -c 'xenbell: vchan ready' /var/log/xen/console/guest-xb-vchan.log) -ge $_want ]" ||
+            echo "bench: vchan: xenbell did not offer the channel again"
+        VCH_XB_RUNS=$_want
+    else
+        tb_wait 30 vchan_keys "$_p" || echo "bench: vchan: $_l published no keys at $_p"
+    fi
+    _t1=$(now)
+    _o=$($DOM0_TOOL vchan --domain "$_d" --path "$_p" --echo-test "$VCHAN_BYTES" --latency "$VCHAN_ROUNDS" \
+        --timeout-ms 10000 2>&1)
+    _rc=$?
+    _t2=$(now)
+    echo "$_l $_b rc=$_rc: $_o" >> $VCHAN_LOG
+    _msg=$(echo "$_o" | tr -d '"\\' | tr '\n' ' ')
+    rec "{\"kind\":\"vchan\",\"peer\":\"$_l\",\"batch\":$_b,\"bytes\":$VCHAN_BYTES,\"rounds\":$VCHAN_ROUNDS,\"rc\":$_rc,\"uptime\":[$_t1,$_t2],\"out\":\"$_msg\"}"
+    # a proxy exits after its client: let its keys go before the next one may look
+    [ "$_l" = xenbell ] || tb_wait 5 sh -c "! xenstore-read '$_p/ring-ref' > /dev/null 2>&1"
+}
+vchan_phase() {
+    echo "bench: phase vchan ($(now) s)"
+    VCH_XB_RUNS=0
+    rm -f $W/vchan-stop
+    sed -e 's/^name = .*/name = "xb-vchan"/' -e 's/^cmdline = .*/cmdline = "log=info mode=vchan remote=0"/' \
+        /xenbell/xl-configs/xenbell.cfg > $W/xb-vchan.cfg
+    xl create $W/xb-vchan.cfg > $OUT/xl-xb-vchan.txt 2>&1 || echo "bench: vchan: xl create xb-vchan failed"
+    xl create "$(linux_cfg lx-vchan bench-guest-vchan.cpio.gz)" > $OUT/xl-lx-vchan.txt 2>&1 ||
+        echo "bench: vchan: xl create lx-vchan failed"
+    xbp=/local/domain/$(xl domid xb-vchan)/data/vchan/0/1
+    lxp=/local/domain/$(xl domid lx-vchan)/data/vchan/0/1
+    lbp=/local/domain/0/data/vchan/0/9
+    vchan_loopback $lbp &
+    loop=$!
+    tb_wait 120 vchan_keys "$lxp" || echo "bench: vchan: the Linux guest published no keys at $lxp"
+    rec "{\"kind\":\"vchan_setup\",\"paths\":{\"xenbell\":\"$xbp\",\"linux\":\"$lxp\",\"dom0-loopback\":\"$lbp\"},\"uptime\":$(now)}"
+    b=1
+    while [ $b -le $VCHAN_BATCHES ]; do
+        vchan_run xenbell xb-vchan $xbp $b
+        vchan_run linux lx-vchan $lxp $b
+        vchan_run dom0-loopback 0 $lbp $b
+        b=$((b + 1))
+    done
+    # stop the loopback loop: once the proxy it started last has published (so its pid
+    # is in the file), end that proxy; the loop sees the stop file and ends too
+    touch $W/vchan-stop
+    tb_wait 10 vchan_keys $lbp
+    kill "$(cat $W/vchan-proxy.pid 2> /dev/null)" 2> /dev/null
+    wait $loop 2> /dev/null
+    xenstore-rm $lbp 2> /dev/null
+    cp /var/log/xen/console/guest-lx-vchan.log $OUT/console-lx-vchan.txt 2> /dev/null
+    grep -a 'vchan' /var/log/xen/console/guest-xb-vchan.log > $OUT/console-xb-vchan.txt 2> /dev/null
+    destroy xb-vchan lx-vchan
+}
+if [ "$ONLY" = vchan ]; then
+    vchan_phase
+    xl list > $OUT/xl-list.txt 2>&1
+    echo "bench: done ($(now) s)"
+    exit 0
+fi
 
 # ---- 1. boot ------------------------------------------------------------------------
 echo "bench: phase boot ($(now) s)"
@@ -357,6 +446,8 @@ done
 rec "{\"kind\":\"density\",\"guest\":\"linux\",\"started\":$lstarted,\"answered\":$lok,\"limit\":$DENSITY_LINUX,\"memory_mib\":$LINUX_MEM,\"free_memory_mib_after\":${lfree:-null}}"
 i=1
 while [ $i -le $DENSITY_LINUX ]; do destroy lx-n$i; i=$((i + 1)); done
+
+vchan_phase
 
 xl list > $OUT/xl-list.txt 2>&1
 echo "bench: done ($(now) s)"
