@@ -121,10 +121,12 @@ rec "{\"kind\":\"info\",\"boots\":$BOOTS,\"batches\":$BATCHES,\"rounds\":$ROUNDS
 
 # ---- 6. vchan: xenbell vs Xen's vchan-socket-proxy in a Linux guest vs dom0 loopback -----
 # (defined here, run last; ONLY=vchan runs it alone.) Each client run is one connection:
-# the echo-test, then the round trips. xenbell offers the channel again after each client
-# (its console counts "vchan ready" lines); each proxy serves one client, exits (removing
-# its keys) and its loop starts another, so before a run we wait for the keys to be there
-# (and, after one, for the old ones to go).
+# the echo-test, then the round trips. A run starts only once the server is a fresh one:
+# xenbell offers the channel again after each client (its console counts "vchan ready"
+# lines); each proxy serves one client and exits (libxenvchan removes its keys on close),
+# and its loop (Linux: guest/init, dom0: vchan_loopback) logs the exit and starts another,
+# so run k waits for k logged exits and then for the keys: keys seen after the exit can
+# only be the new proxy's.
 VCHAN_LOG=$OUT/vchan-runs.txt
 vchan_keys() {  # PATH: true when ring-ref and event-channel are both there
     xenstore-read "$1/ring-ref" "$1/event-channel" > /dev/null 2>&1
@@ -136,18 +138,26 @@ vchan_loopback() {  # PATH: Xen's server in dom0, echoing through a FIFO, until 
         vchan-socket-proxy --mode=server 0 "$1" 3 3<> $W/echo.fifo 2>> $OUT/vchan-loopback.txt &
         echo $! > $W/vchan-proxy.pid
         wait $!
+        _st=$?
+        echo "vchan-socket-proxy exited with status $_st" >> $OUT/vchan-loopback.txt
+        [ $_st = 0 ] || [ -f $W/vchan-stop ] || sleep 1
     done
 }
-vchan_run() {  # LABEL DOMAIN PATH BATCH
+vchan_count() {  # FILE PATTERN N: true when FILE has at least N lines matching PATTERN
+    [ "$(grep -ac "$2" "$1" 2> /dev/null)" -ge "$3" ]
+}
+vchan_fresh() {  # LABEL PATH RUNS_DONE: wait until that server is ready for a new client
+    case $1 in
+        xenbell) tb_wait 30 vchan_count /var/log/xen/console/guest-xb-vchan.log 'xenbell: vchan ready' $(($3 + 1)) ;;
+        linux) tb_wait 30 vchan_count /var/log/xen/console/guest-lx-vchan.log 'vchan-socket-proxy exited' $3 &&
+            tb_wait 30 vchan_keys "$2" ;;
+        *) tb_wait 30 vchan_count $OUT/vchan-loopback.txt 'vchan-socket-proxy exited' $3 &&
+            tb_wait 30 vchan_keys "$2" ;;
+    esac
+}
+vchan_run() {  # LABEL DOMAIN PATH BATCH (batch b: b - 1 runs of this server before)
     _l=$1 _d=$2 _p=$3 _b=$4
-    if [ "$_l" = xenbell ]; then
-        _want=$((VCH_XB_RUNS + 1))
-        tb_wait 30 sh -c "[ \$(grep -c 'xenbell: vchan ready' /var/log/xen/console/guest-xb-vchan.log) -ge $_want ]" ||
-            echo "bench: vchan: xenbell did not offer the channel again"
-        VCH_XB_RUNS=$_want
-    else
-        tb_wait 30 vchan_keys "$_p" || echo "bench: vchan: $_l published no keys at $_p"
-    fi
+    vchan_fresh "$_l" "$_p" $((_b - 1)) || echo "bench: vchan: $_l not ready for run $_b"
     _t1=$(now)
     _o=$($DOM0_TOOL vchan --domain "$_d" --path "$_p" --echo-test "$VCHAN_BYTES" --latency "$VCHAN_ROUNDS" \
         --timeout-ms 10000 2>&1)
@@ -156,12 +166,9 @@ vchan_run() {  # LABEL DOMAIN PATH BATCH
     echo "$_l $_b rc=$_rc: $_o" >> $VCHAN_LOG
     _msg=$(echo "$_o" | tr -d '"\\' | tr '\n' ' ')
     rec "{\"kind\":\"vchan\",\"peer\":\"$_l\",\"batch\":$_b,\"bytes\":$VCHAN_BYTES,\"rounds\":$VCHAN_ROUNDS,\"rc\":$_rc,\"uptime\":[$_t1,$_t2],\"out\":\"$_msg\"}"
-    # a proxy exits after its client: let its keys go before the next one may look
-    [ "$_l" = xenbell ] || tb_wait 5 sh -c "! xenstore-read '$_p/ring-ref' > /dev/null 2>&1"
 }
 vchan_phase() {
     echo "bench: phase vchan ($(now) s)"
-    VCH_XB_RUNS=0
     rm -f $W/vchan-stop
     sed -e 's/^name = .*/name = "xb-vchan"/' -e 's/^cmdline = .*/cmdline = "log=info mode=vchan remote=0"/' \
         /xenbell/xl-configs/xenbell.cfg > $W/xb-vchan.cfg
@@ -174,6 +181,7 @@ vchan_phase() {
     vchan_loopback $lbp &
     loop=$!
     tb_wait 120 vchan_keys "$lxp" || echo "bench: vchan: the Linux guest published no keys at $lxp"
+    : >> $OUT/vchan-loopback.txt
     rec "{\"kind\":\"vchan_setup\",\"paths\":{\"xenbell\":\"$xbp\",\"linux\":\"$lxp\",\"dom0-loopback\":\"$lbp\"},\"uptime\":$(now)}"
     b=1
     while [ $b -le $VCHAN_BATCHES ]; do
@@ -185,7 +193,7 @@ vchan_phase() {
     # stop the loopback loop: once the proxy it started last has published (so its pid
     # is in the file), end that proxy; the loop sees the stop file and ends too
     touch $W/vchan-stop
-    tb_wait 10 vchan_keys $lbp
+    vchan_fresh dom0-loopback $lbp $VCHAN_BATCHES
     kill "$(cat $W/vchan-proxy.pid 2> /dev/null)" 2> /dev/null
     wait $loop 2> /dev/null
     xenstore-rm $lbp 2> /dev/null
