@@ -3,19 +3,23 @@
 (image size, smallest memory=) and the event decoder's cost on the host.
 Writes target/bench/report.json, report.md and the SVG pictures beside them.
 
-    bench.py [--quick] [--skip-decoder] [--skip-testbed] [--verbose]
+    bench.py [--quick] [--skip-decoder] [--skip-testbed] [--only-vchan] [--verbose]
 
 Steps (each prints one progress line):
   1. build bench-probe (tools/bench/probe, static, like the dom0 tool)
   2. decoder: `cargo bench -p decoder-bench` (criterion), results from target/criterion/
-  3. test bed: the Linux guest's initramfs (guest_initramfs.py), then ONE boot of the test
+  3. test bed: the Linux guests' initramfs (guest_initramfs.py: the ping guest's and the vchan
+     guest's), then ONE boot of the test
      bed (tools/testbed: the `testbed` job, run in-process) with dom0/bench.sh; its files
      are copied to target/bench/raw/ while the test bed's lock is still held
   4. footprint: `strip -o` a copy of target/xenbell.elf
   5. report (report.py, svg.py)
 --skip-testbed / --skip-decoder reuse the last run's target/bench/raw/ or criterion results.
+--only-vchan: the test bed runs only its vchan phase (about 1.5 min; the report then misses
+the rest and bench.py exits 1).
 --quick: fewer runs (1 boot each, 2 batches of 200 rounds, memory= 32, 2, 1, 0, 8 s idle windows,
-1-4 guests at once, 12 guests for density), for trying it out.
+1-4 guests at once, 12 guests for density, 2 vchan batches of 256 KiB and 200 round trips),
+for trying it out.
 Python 3 standard library only. Called by tools/bench/bench.mk; see README.md ("Benchmarks").
 """
 
