@@ -3,19 +3,23 @@
 (image size, smallest memory=) and the event decoder's cost on the host.
 Writes target/bench/report.json, report.md and the SVG pictures beside them.
 
-    bench.py [--quick] [--skip-decoder] [--skip-testbed] [--verbose]
+    bench.py [--quick] [--skip-decoder] [--skip-testbed] [--only-vchan] [--verbose]
 
 Steps (each prints one progress line):
   1. build bench-probe (tools/bench/probe, static, like the dom0 tool)
   2. decoder: `cargo bench -p decoder-bench` (criterion), results from target/criterion/
-  3. test bed: the Linux guest's initramfs (guest_initramfs.py), then ONE boot of the test
+  3. test bed: the Linux guests' initramfs (guest_initramfs.py: the ping guest's and the vchan
+     guest's), then ONE boot of the test
      bed (tools/testbed: the `testbed` job, run in-process) with dom0/bench.sh; its files
      are copied to target/bench/raw/ while the test bed's lock is still held
   4. footprint: `strip -o` a copy of target/xenbell.elf
   5. report (report.py, svg.py)
 --skip-testbed / --skip-decoder reuse the last run's target/bench/raw/ or criterion results.
+--only-vchan: the test bed runs only its vchan phase (about 1.5 min; the report then misses
+the rest and bench.py exits 1).
 --quick: fewer runs (1 boot each, 2 batches of 200 rounds, memory= 32, 2, 1, 0, 8 s idle windows,
-1-4 guests at once, 12 guests for density), for trying it out.
+1-4 guests at once, 12 guests for density, 2 vchan batches of 256 KiB and 200 round trips),
+for trying it out.
 Python 3 standard library only. Called by tools/bench/bench.mk; see README.md ("Benchmarks").
 """
 
@@ -43,10 +47,12 @@ from tb.workdirs import command_lock  # noqa: E402
 
 PARAMS = {"BOOTS": 3, "BATCHES": 5, "ROUNDS": 1000, "SAMPLE_BATCHES": 5, "VBATCHES": 3,
           "MEMS": "32 16 8 6 4 2 1 0", "IDLE_S": 30, "SCALE": "1 2 4 8 16", "SCALE_ROUNDS": 300,
-          "DENSITY": 100, "DENSITY_LINUX": 4, "DENSITY_IDLE_S": 10}
+          "DENSITY": 100, "DENSITY_LINUX": 4, "DENSITY_IDLE_S": 10,
+          "VCHAN_BATCHES": 3, "VCHAN_BYTES": 1048576, "VCHAN_ROUNDS": 1000}
 QUICK = {"BOOTS": 1, "BATCHES": 2, "ROUNDS": 200, "SAMPLE_BATCHES": 1, "VBATCHES": 1,
          "MEMS": "32 2 1 0", "IDLE_S": 8, "SCALE": "1 2 4", "SCALE_ROUNDS": 100,
-         "DENSITY": 12, "DENSITY_LINUX": 1, "DENSITY_IDLE_S": 5}
+         "DENSITY": 12, "DENSITY_LINUX": 1, "DENSITY_IDLE_S": 5,
+         "VCHAN_BATCHES": 2, "VCHAN_BYTES": 262144, "VCHAN_ROUNDS": 200}
 TESTBED_TIMEOUT = 1200   # s for dom0/bench.sh
 PROBE_REL = "target/dom0/x86_64-unknown-linux-gnu/release/bench-probe"
 
@@ -107,10 +113,12 @@ def run_testbed(paths: Paths, out: Path, params: dict, probe: Path, verbose: boo
     work.mkdir(parents=True, exist_ok=True)
     guest = guest_initramfs.build(paths, assets, dom0_tool, work / "bench-guest.cpio.gz")
     say(f"Linux guest initramfs {guest} ({guest.stat().st_size / 1e6:.1f} MB)")
+    vguest = guest_initramfs.build(paths, assets, dom0_tool, work / "bench-guest-vchan.cpio.gz", vchan=True)
+    say(f"Linux vchan guest initramfs {vguest} ({vguest.stat().st_size / 1e6:.1f} MB)")
     vmlinuz = paths.cache / "boot" / "vmlinuz"
     env = work / "bench.env"
     env.write_text("".join(f"{k}='{v}'\n" for k, v in params.items()))
-    files = [vmlinuz, guest, probe, env]
+    files = [vmlinuz, guest, vguest, probe, env]
     raw = out / "raw"
     with command_lock(paths):
         status = tb_script.run(paths, kernel, dom0_tool, BENCH_DIR / "dom0" / "bench.sh", files,
@@ -139,6 +147,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--quick", action="store_true", help="fewer runs, for trying it out")
     p.add_argument("--skip-decoder", action="store_true")
     p.add_argument("--skip-testbed", action="store_true")
+    p.add_argument("--only-vchan", action="store_true",
+                   help="in the test bed, only the vchan phase (the report misses the rest)")
     p.add_argument("--verbose", "-v", action="store_true", help="every serial line too")
     p.add_argument("--cargo", default=os.environ.get("CARGO", "cargo"))
     a = p.parse_args(argv)
@@ -147,6 +157,8 @@ def main(argv: list[str]) -> int:
     out = root / "target" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     params = dict(QUICK if a.quick else PARAMS)
+    if a.only_vchan:
+        params["ONLY"] = "vchan"
     t0 = time.monotonic()
     timings = {}
     load = LoadSampler()
