@@ -120,9 +120,10 @@ fn run(command: Command) -> Result<(), Failure> {
             clap_complete::generate(shell.generator(), &mut cli::definition(), "xenbell-dom0", &mut out);
             Ok(())
         }
-        Command::Ping(PingArgs { domain, ports: Some(ports), timeout, json, .. }) => {
+        Command::Ping(PingArgs { domain, ports: Some(ports), rounds, timeout, json, .. }) => {
             let mut ev = open_evtchn()?;
-            cmd::pingall::run(&mut ev, &mut open_xenbus(), &PingAllArgs { domain, ports, timeout, json }, &mut out)
+            let args = PingAllArgs { domain, ports, rounds, timeout, json };
+            cmd::pingall::run(&mut ev, &mut open_xenbus(), &args, &mut out)
         }
         Command::Ping(args) => {
             let mut ev = open_evtchn()?;

@@ -105,6 +105,13 @@ pub enum Command {
     /// waits for the answer, then closes the session. Prints one summary line, or with
     /// --json one object: {"rounds_requested","rounds_ok","rtt_ns":{"min","p50","p99","max"},
     /// "rounds_per_s"}; with --follow also "rounds_resent","rebinds","unreachable_ms","domid".
+    ///
+    /// With --ports (a guest started with ports=K): --rounds N on each of those ports, all
+    /// at once (1024 bound at a time), no handshake; one line per port, in index order
+    /// (`port P (ports/I): rounds=N answered=A p50_us=X p99_us=Y`), then a summary with
+    /// the total rounds per second; with --json one object: {"ports","answered","lowest",
+    /// "highest","ms","rounds","total_rounds","rounds_per_s","per_port":[{"index","port",
+    /// "rounds","answered","p50_us","p99_us"},..]} ("answered": ports that answered all N).
     #[command(override_usage = PING_USAGE, after_help = after("xenbell-dom0 ping --domain xenbell --rounds 1000 --json"))]
     Ping(PingArgs),
     /// Answer every event of a guest that leads (xl config with cmdline mode=lead)
@@ -205,8 +212,9 @@ pub struct PingArgs {
     /// Keep going across save/restore and migration
     #[arg(long)]
     pub follow: bool,
-    /// One round on each of several ports at once (a guest with ports=K): `all`
-    /// (every data/xenbell/ports/<i>) or a comma-separated list; one report per port
+    /// --rounds on each of several ports at once (a guest with ports=K): `all` (every
+    /// data/xenbell/ports/<i>) or a comma-separated list; one report per port, then the
+    /// total rounds/s
     #[arg(long, value_name = "all|P1,P2,...", value_parser = parse_ports)]
     pub ports: Option<PortsSpec>,
 }
@@ -227,11 +235,13 @@ fn parse_ports(text: &str) -> Result<PortsSpec, String> {
     text.split(',').map(parse_port).collect::<Result<Vec<_>, _>>().map(PortsSpec::List)
 }
 
-/// `ping --ports`: one round on each port (cmd/pingall.rs).
+/// `ping --ports`: `rounds` rounds on each port, all at once (cmd/pingall.rs).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PingAllArgs {
     pub domain: DomainSpec,
     pub ports: PortsSpec,
+    /// Rounds per port.
+    pub rounds: u32,
     pub timeout: Duration,
     pub json: bool,
 }

@@ -1,6 +1,6 @@
 //! A scripted peer domain behind the event-channel trait.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::time::Duration;
 
@@ -31,6 +31,11 @@ pub struct FakeEvtchn {
     pub offered: Vec<(u32, u32)>,
     pub unbound: Vec<u32>,
     pub notifies: u64,
+    /// A [`Peer::Server`] answers at most this many events on these of its
+    /// (remote) ports, then leaves them silent.
+    pub quiet_after: BTreeMap<u32, u64>,
+    /// Answers a [`Peer::Server`] raised, per remote port.
+    pub answered_on: BTreeMap<u32, u64>,
     pub unmasks: u64,
     /// `wait` calls that timed out.
     pub idle_waits: u64,
@@ -53,6 +58,8 @@ impl FakeEvtchn {
             offered: Vec::new(),
             unbound: Vec::new(),
             notifies: 0,
+            quiet_after: BTreeMap::new(),
+            answered_on: BTreeMap::new(),
             unmasks: 0,
             idle_waits: 0,
             next_port: 40,
@@ -61,6 +68,11 @@ impl FakeEvtchn {
             leader_turn: None,
             draining: BTreeSet::new(),
         }
+    }
+
+    /// The peer raises `port` unasked (a stray event).
+    pub fn raise(&mut self, port: u32) {
+        self.pending.insert(port);
     }
 
     fn alloc(&mut self) -> u32 {
@@ -114,9 +126,15 @@ impl EventChannel for FakeEvtchn {
             return Err(Self::not_bound(format!("notify port {port}")));
         }
         self.notifies += 1;
+        let remote = self.binds.iter().find(|b| b.0 == port).map(|b| b.2);
+        let answered = remote.and_then(|r| self.answered_on.get(&r)).copied().unwrap_or(0);
+        let quiet = remote.and_then(|r| self.quiet_after.get(&r)).is_some_and(|&n| answered >= n);
         match &mut self.peer {
-            Peer::Server { answers } if *answers > 0 => {
+            Peer::Server { answers } if *answers > 0 && !quiet => {
                 *answers -= 1;
+                if let Some(r) = remote {
+                    *self.answered_on.entry(r).or_default() += 1;
+                }
                 self.pending.insert(port); // coalesces with one already pending
             }
             Peer::Leader { .. } => self.leader_turn = Some(port),
