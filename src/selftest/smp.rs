@@ -30,7 +30,7 @@ use crate::xen::{events, evtchn, sched, time, wait};
 
 const TIMEOUT_NS: u64 = 2_000_000_000;
 /// Events each vCPU sends in `no_double_delivery`.
-const ROUNDS: u64 = 1000;
+const ROUNDS: u64 = 300;
 
 pub fn run(suite: &mut Suite) {
     let n = smp::online();
