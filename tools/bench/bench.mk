@@ -7,7 +7,9 @@
 #
 #   make bench                      everything (~12-15 min here, plus any wait for the test bed)
 #   make bench BENCH_ARGS=--quick   fewer runs and guests (~5 min), for trying it out
-#   BENCH_ARGS: --quick, --skip-decoder, --skip-testbed (reuse the last raw data), --verbose
+#   BENCH_ARGS: --quick, --skip-decoder, --skip-testbed (reuse the last raw data), --verbose,
+#               --only "exits" (only these test-bed phases), --rounds N (rounds per ping batch)
+#   make bench BENCH_ARGS="--skip-decoder --only exits"   exits per round only (~4 min)
 
 BENCH_PY   ?= python3
 BENCH_ARGS ?=

@@ -3,7 +3,7 @@
 (image size, smallest memory=) and the event decoder's cost on the host.
 Writes target/bench/report.json, report.md and the SVG pictures beside them.
 
-    bench.py [--quick] [--skip-decoder] [--skip-testbed] [--verbose]
+    bench.py [--quick] [--skip-decoder] [--skip-testbed] [--only PHASES] [--rounds N] [--verbose]
 
 Steps (each prints one progress line):
   1. build bench-probe (tools/bench/probe, static, like the dom0 tool)
@@ -14,6 +14,9 @@ Steps (each prints one progress line):
   4. footprint: `strip -o` a copy of target/xenbell.elf
   5. report (report.py, svg.py)
 --skip-testbed / --skip-decoder reuse the last run's target/bench/raw/ or criterion results.
+--only "exits idle": run only these phases of dom0/bench.sh (boot rtt exits idle variants memory
+scale density; the report shows what they measured); --rounds N: rounds per ping batch (also the
+traced exits batch), instead of 1000 (200 with --quick).
 --quick: fewer runs (1 boot each, 2 batches of 200 rounds, memory= 32, 2, 1, 0, 8 s idle windows,
 1-4 guests at once, 12 guests for density), for trying it out.
 Python 3 standard library only. Called by tools/bench/bench.mk; see README.md ("Benchmarks").
@@ -47,6 +50,7 @@ PARAMS = {"BOOTS": 3, "BATCHES": 5, "ROUNDS": 1000, "SAMPLE_BATCHES": 5, "VBATCH
 QUICK = {"BOOTS": 1, "BATCHES": 2, "ROUNDS": 200, "SAMPLE_BATCHES": 1, "VBATCHES": 1,
          "MEMS": "32 2 1 0", "IDLE_S": 8, "SCALE": "1 2 4", "SCALE_ROUNDS": 100,
          "DENSITY": 12, "DENSITY_LINUX": 1, "DENSITY_IDLE_S": 5}
+PHASES = "boot rtt exits idle variants memory scale density"   # dom0/bench.sh, in order
 TESTBED_TIMEOUT = 1200   # s for dom0/bench.sh
 PROBE_REL = "target/dom0/x86_64-unknown-linux-gnu/release/bench-probe"
 
@@ -139,6 +143,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("--quick", action="store_true", help="fewer runs, for trying it out")
     p.add_argument("--skip-decoder", action="store_true")
     p.add_argument("--skip-testbed", action="store_true")
+    p.add_argument("--only", metavar="PHASES",
+                   help='only these test-bed phases, e.g. "exits" (default: all)')
+    p.add_argument("--rounds", type=int, metavar="N", help="rounds per ping batch")
     p.add_argument("--verbose", "-v", action="store_true", help="every serial line too")
     p.add_argument("--cargo", default=os.environ.get("CARGO", "cargo"))
     a = p.parse_args(argv)
@@ -147,6 +154,13 @@ def main(argv: list[str]) -> int:
     out = root / "target" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     params = dict(QUICK if a.quick else PARAMS)
+    if a.only:
+        unknown = set(a.only.split()) - set(PHASES.split())
+        if unknown:
+            p.error(f"--only: no such phase {' '.join(sorted(unknown))} (phases: {PHASES})")
+        params["PHASES"] = a.only
+    if a.rounds:
+        params["ROUNDS"] = a.rounds
     t0 = time.monotonic()
     timings = {}
     load = LoadSampler()
