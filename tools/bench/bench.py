@@ -16,7 +16,9 @@ Steps (each prints one progress line):
 --skip-testbed / --skip-decoder reuse the last run's target/bench/raw/ or criterion results.
 --only "exits idle": run only these phases of dom0/bench.sh (boot rtt exits idle variants memory
 scale density; the report shows what they measured); --rounds N: rounds per ping batch (also the
-traced exits batch), instead of 1000 (200 with --quick).
+traced exits batch), instead of 1000 (200 with --quick); --alt-kernel ELF: the exits phase also
+traces that kernel (`xenbell-alt`) and pings it and target/xenbell.elf in BATCHES alternating
+batches (`xenbell-cur`, `xenbell-alt`): an A/B of a kernel change inside one boot.
 --quick: fewer runs (1 boot each, 2 batches of 200 rounds, memory= 32, 2, 1, 0, 8 s idle windows,
 1-4 guests at once, 12 guests for density), for trying it out.
 Python 3 standard library only. Called by tools/bench/bench.mk; see README.md ("Benchmarks").
@@ -100,7 +102,8 @@ def run_decoder(root: Path, cargo: str) -> None:
     run([cargo, "bench", "-p", "decoder-bench", "--bench", "fifo"])
 
 
-def run_testbed(paths: Paths, out: Path, params: dict, probe: Path, verbose: bool) -> int:
+def run_testbed(paths: Paths, out: Path, params: dict, probe: Path, verbose: bool,
+                alt_kernel: Path | None = None) -> int:
     kernel = paths.root / "target" / "xenbell.elf"
     dom0_tool = paths.root / "target" / "xenbell-dom0"
     for f in (kernel, dom0_tool, probe):
@@ -114,7 +117,7 @@ def run_testbed(paths: Paths, out: Path, params: dict, probe: Path, verbose: boo
     vmlinuz = paths.cache / "boot" / "vmlinuz"
     env = work / "bench.env"
     env.write_text("".join(f"{k}='{v}'\n" for k, v in params.items()))
-    files = [vmlinuz, guest, probe, env]
+    files = [vmlinuz, guest, probe, env] + ([alt_kernel.resolve()] if alt_kernel else [])
     raw = out / "raw"
     with command_lock(paths):
         status = tb_script.run(paths, kernel, dom0_tool, BENCH_DIR / "dom0" / "bench.sh", files,
@@ -146,6 +149,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--only", metavar="PHASES",
                    help='only these test-bed phases, e.g. "exits" (default: all)')
     p.add_argument("--rounds", type=int, metavar="N", help="rounds per ping batch")
+    p.add_argument("--alt-kernel", metavar="ELF", type=Path,
+                   help="a second xenbell kernel, A/B against target/xenbell.elf in the exits phase")
     p.add_argument("--verbose", "-v", action="store_true", help="every serial line too")
     p.add_argument("--cargo", default=os.environ.get("CARGO", "cargo"))
     a = p.parse_args(argv)
@@ -161,6 +166,8 @@ def main(argv: list[str]) -> int:
         params["PHASES"] = a.only
     if a.rounds:
         params["ROUNDS"] = a.rounds
+    if a.alt_kernel:
+        params["ALT_KERNEL"] = a.alt_kernel.name
     t0 = time.monotonic()
     timings = {}
     load = LoadSampler()
@@ -179,7 +186,7 @@ def main(argv: list[str]) -> int:
         step("decoder (criterion)", run_decoder, root, a.cargo)
     status = None
     if not a.skip_testbed:
-        status = step("test bed", run_testbed, paths, out, params, probe, a.verbose)
+        status = step("test bed", run_testbed, paths, out, params, probe, a.verbose, a.alt_kernel)
         if status != 0:
             err(f"the test-bed part exited with status {status}; the report shows what it got")
     stripped = step("footprint", strip_image, root, out)

@@ -213,7 +213,13 @@ if want exits; then
     # xenbell on the 2-level ABI beside the default (evtchn=auto: FIFO on Xen 4.17), traced
     # the same way, so the two ABIs' exits come from the same run and round count.
     boot_run xenbell-2l-exits 1 "$(xb_cfg xb-2l-exits 32 'log=info evtchn=2l')" xb-2l-exits 60000
-    for g in xenbell:xenbell xenbell-2l:xb-2l-exits ${LINUX:+linux:$LINUX}; do
+    ALT=
+    if [ -n "$ALT_KERNEL" ]; then  # bench.py --alt-kernel: A/B of two kernels in one boot
+        alt_cfg=$(xb_cfg xb-alt 32 log=info)
+        sed -i "s|^kernel *=.*|kernel = \"$X/$ALT_KERNEL\"|" "$alt_cfg"
+        boot_run xenbell-alt 1 "$alt_cfg" xb-alt 60000 && ALT=xenbell-alt:xb-alt
+    fi
+    for g in xenbell:xenbell xenbell-2l:xb-2l-exits $ALT ${LINUX:+linux:$LINUX}; do
         l=${g%%:*} n=${g#*:}
         trace_start $OUT/trace-exits-$l.bin 0x000af000
         PHASE=exits
@@ -222,7 +228,16 @@ if want exits; then
         sleep 1
         rec "{\"kind\":\"exits\",\"guest\":\"$l\",\"domid\":$(domid $n),\"rounds\":$ROUNDS,\"trace\":\"trace-exits-$l.bin\",\"session_cost\":$(session_cost $n)}"
     done
-    destroy xb-2l-exits
+    if [ -n "$ALT" ]; then
+        PHASE=alt
+        b=1
+        while [ $b -le $BATCHES ]; do
+            ping_batch xenbell-cur xenbell $b
+            ping_batch xenbell-alt xb-alt $b
+            b=$((b + 1))
+        done
+    fi
+    destroy xb-2l-exits xb-alt
 fi
 
 # ---- 2d. idle: no peer, then a bound but quiet peer ----------------------------------------
