@@ -52,7 +52,7 @@ pub fn exception(f: &TrapFrame) -> ! {
 }
 
 fn describe_page_fault(code: u64, cr2: u64) -> &'static str {
-    let on_guard = crate::arch::stacks::all().iter().any(|s| cr2 >= s.1 && cr2 < s.1 + 4096);
+    let on_guard = crate::arch::stacks::is_guard_page(cr2);
     match (on_guard, cr2 < 4096, code & 1 != 0) {
         (true, _, _) => "stack overflow: access to a guard page",
         (_, true, _) => "null pointer: access to page 0",

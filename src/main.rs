@@ -31,6 +31,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[no_mangle]
 pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
     let entry_tsc = arch::cpu::rdtsc();
+    // Before anything asks which CPU it runs on (arch::smp::index).
+    arch::smp::set_gs_base(0);
     boot_phases::entry(entry_tsc);
     console::init();
     logger::init(log::LevelFilter::Info);
@@ -81,6 +83,9 @@ pub extern "C" fn xenbell_entry(start_info_paddr: u64) -> ! {
     unsafe { heap::init(heap.start, heap.len()) };
     heap_check();
     boot_phases::mark(boot_phases::Phase::Heap);
+    if on_xen {
+        xen::smp::start_aps();
+    }
     if let Some(test) = config.selftest {
         selftest::run(test, on_xen);
     }

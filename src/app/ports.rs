@@ -1,7 +1,16 @@
 //! `ports=K`: K ports offered to `remote` instead of one. Port 0 of them is
 //! the ping-pong port (sessions, handshake); the other K-1 only answer:
 //! every event on one is answered with an event on the same port, from the
-//! upcall. All K are published as `data/xenbell/ports/<i>`.
+//! upcall. All K are published as `data/xenbell/ports/<i>`. With several
+//! vCPUs, port i is handled on the i-th online vCPU (mod their number:
+//! EVTCHNOP_bind_vcpu), so K ports keep every vCPU busy.
+//!
+//! Each extra port keeps its own session and counters: a session opens with
+//! the port's first event and closes when the main loop, looking every
+//! `STATUS_TICK_NS` at the ports with an open session, finds it unbound
+//! (the peer closed its end or died); then it prints
+//! `pingpong: ports/<i> (port <p>, vcpu <v>): session with domain <d> closed: received=<n> answered=<n>`
+//! (at level debug above [`REPORTED_PORTS`] ports, with one summary line).
 //!
 //! Under the 2-level ABI a domain has ports 1..4095, and the console,
 //! xenstore and timer ports take three of them: a K that cannot fit is
@@ -13,29 +22,109 @@
 //! Not carried across a restore or migration: the extra ports go with the
 //! old domain, and only the ping-pong port is offered again.
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
+use spin::Once;
 use xen_abi::xen::DomId;
 use xen_abi::Port;
 use xenbell_proto::xenstore::PORTS_DIR;
 
 use super::fatal;
-use crate::xen::{events, evtchn, xenstore};
+use crate::xen::evtchn::{self, PortState};
+use crate::xen::{events, smp, xenstore};
 
-/// Events received on the extra ports, and answers sent.
-static RECEIVED: AtomicU64 = AtomicU64::new(0);
-static ANSWERED: AtomicU64 = AtomicU64::new(0);
+/// One extra port (`ports/<index>`, index >= 1): its counters and session.
+struct Extra {
+    index: u32,
+    port: Port,
+    vcpu: u32,
+    received: AtomicU64,
+    answered: AtomicU64,
+    open: AtomicBool,
+}
+
+/// The extra ports in index order, and raw port -> position in `EXTRA`
+/// (u32::MAX: not an extra port). Written once by offer(), before any of
+/// them is unmasked; read-only afterwards (the counters are atomics).
+static EXTRA: Once<Vec<Extra>> = Once::new();
+static POSITION: Once<Vec<u32>> = Once::new();
+/// Extra ports with an open session.
+static OPEN: AtomicU32 = AtomicU32::new(0);
+static REMOTE: AtomicU32 = AtomicU32::new(0);
+/// Up to this many ports, each session's end is an info line.
+pub const REPORTED_PORTS: u32 = 64;
 
 /// Ports a 2-level domain can offer besides console, xenstore and timer.
 const TWO_LEVEL_ROOM: u32 = 4095 - 3;
 
+fn extra(port: Port) -> Option<&'static Extra> {
+    let pos = *POSITION.get()?.get(port.get() as usize)?;
+    EXTRA.get()?.get(pos as usize)
+}
+
+/// Every event on an extra port, on the vCPU it is bound to: answer it.
 fn on_extra(port: Port) {
-    RECEIVED.fetch_add(1, Ordering::Relaxed);
+    let Some(e) = extra(port) else { return };
+    e.received.fetch_add(1, Ordering::Relaxed);
+    if !e.open.swap(true, Ordering::AcqRel) {
+        OPEN.fetch_add(1, Ordering::AcqRel);
+        // The main loop (vCPU 0) looks after open sessions: wake it.
+        if smp::this_vcpu() != 0 {
+            let _ = smp::send_ipi(0);
+        }
+    }
     match evtchn::send(port) {
         Ok(()) => {
-            ANSWERED.fetch_add(1, Ordering::Relaxed);
+            e.answered.fetch_add(1, Ordering::Relaxed);
         }
-        Err(e) => log::warn!("pingpong: port {}: answer: {e}", port.get()),
+        Err(err) => log::warn!("pingpong: port {}: answer: {err}", port.get()),
+    }
+}
+
+/// Extra ports with an open session (the main loop polls while any is).
+pub fn open_sessions() -> u32 {
+    OPEN.load(Ordering::Acquire)
+}
+
+/// Closes the session of every extra port whose peer is gone (EVTCHNOP_status
+/// no longer interdomain), with its line. Main loop, every status tick
+/// while [`open_sessions`] is not 0.
+pub fn check_sessions() {
+    let Some(all) = EXTRA.get() else { return };
+    let report = (all.len() as u32) < REPORTED_PORTS;
+    let (mut closed, mut received, mut answered) = (0u32, 0u64, 0u64);
+    for e in all.iter().filter(|e| e.open.load(Ordering::Acquire)) {
+        match evtchn::status(e.port) {
+            Ok(PortState::Interdomain { .. }) => continue,
+            Ok(_) => {}
+            Err(err) => {
+                log::warn!("pingpong: {PORTS_DIR}/{} (port {}): {err}", e.index, e.port.get());
+                continue;
+            }
+        }
+        // The peer is gone: nothing more can arrive until a new one binds.
+        e.open.store(false, Ordering::Release);
+        let (r, a) = (e.received.swap(0, Ordering::AcqRel), e.answered.swap(0, Ordering::AcqRel));
+        OPEN.fetch_sub(1, Ordering::AcqRel);
+        let line = format_args!(
+            "pingpong: {PORTS_DIR}/{} (port {}, vcpu {}): session with domain {} closed: received={r} answered={a}",
+            e.index,
+            e.port.get(),
+            e.vcpu,
+            REMOTE.load(Ordering::Relaxed)
+        );
+        if report {
+            log::info!("{line}");
+        } else {
+            log::debug!("{line}");
+        }
+        closed += 1;
+        received += r;
+        answered += a;
+    }
+    if !report && closed > 0 {
+        log::info!("pingpong: {closed} sessions on extra ports closed: received={received} answered={answered}");
     }
 }
 
@@ -56,8 +145,9 @@ pub fn offer(k: u32, first: Port, remote: DomId) {
     if k <= 1 {
         return;
     }
-    publish(0, first);
-    let (mut low, mut high) = (first.get(), first.get());
+    REMOTE.store(u32::from(remote), Ordering::Relaxed);
+    let vcpus: Vec<u32> = smp::online_vcpus().collect();
+    let mut all = Vec::with_capacity(k as usize - 1);
     for i in 1..k {
         let port = evtchn::alloc_unbound(remote).unwrap_or_else(|e| {
             fatal(format_args!(
@@ -65,12 +155,40 @@ pub fn offer(k: u32, first: Port, remote: DomId) {
                 i + 1
             ))
         });
-        events::bind_handler(port, on_extra);
-        publish(i, port);
-        low = low.min(port.get());
-        high = high.max(port.get());
+        let vcpu = vcpus[i as usize % vcpus.len()];
+        all.push(Extra {
+            index: i,
+            port,
+            vcpu,
+            received: AtomicU64::new(0),
+            answered: AtomicU64::new(0),
+            open: AtomicBool::new(false),
+        });
+    }
+    let top = all.iter().map(|e| e.port.get()).max().unwrap_or(0);
+    let mut position = alloc::vec![u32::MAX; top as usize + 1];
+    for (n, e) in all.iter().enumerate() {
+        position[e.port.get() as usize] = n as u32;
+    }
+    POSITION.call_once(|| position);
+    let all = EXTRA.call_once(|| all);
+    publish(0, first);
+    let (mut low, mut high) = (first.get(), first.get());
+    for e in all {
+        events::bind_handler(e.port, on_extra);
+        if e.vcpu != 0 {
+            if let Err(err) = events::bind_vcpu(e.port, e.vcpu) {
+                fatal(format_args!("{PORTS_DIR}/{}: port {}: to vcpu {}: {err}", e.index, e.port.get(), e.vcpu));
+            }
+        }
+        publish(e.index, e.port);
+        low = low.min(e.port.get());
+        high = high.max(e.port.get());
     }
     log::info!("{}", xenbell_proto::console::PortsOffered { count: k, remote, lowest: low, highest: high });
+    if vcpus.len() > 1 {
+        log::info!("pingpong: ports/<i> handled on vcpu <i mod {}> of vcpus {vcpus:?}", vcpus.len());
+    }
 }
 
 fn publish(i: u32, port: Port) {

@@ -1,12 +1,13 @@
 //! `selftest=` on the command line: deliberate failures that prove the fatal
 //! paths (`fault`, `panic`), and self tests that report like XTF
-//! (report.rs): `nesting`, and on Xen `evtchn`, `xenstore` and `stall`.
+//! (report.rs): `nesting`, and on Xen `evtchn`, `xenstore`, `stall` and `smp`.
 //! Each self test prints one result line per named check and one for
 //! itself, then powers off (SUCCESS, SKIP) or crashes (ERROR, FAILURE).
 
 mod event_channels;
 mod nesting;
 mod report;
+mod smp;
 mod stall;
 mod xenstore;
 
@@ -22,6 +23,7 @@ pub fn run(test: Selftest, on_xen: bool) -> ! {
         Selftest::Stall => ("stall", true, stall::run),
         Selftest::Xenstore => ("xenstore", true, xenstore::run),
         Selftest::Evtchn => ("evtchn", true, event_channels::run),
+        Selftest::Smp => ("smp", true, smp::run),
     };
     if needs_xen && !on_xen {
         report::print(name, None, report::Outcome::Skip, Some(&"needs Xen (not running on Xen)"));

@@ -10,6 +10,16 @@
 //! - The decoder clears a port's pending bit (atomically) before its handler
 //!   runs, so an event raised during the handler is seen on the next pass.
 //! - Events on a port with no handler are counted and logged once, never fatal.
+//!
+//! Several vCPUs: Xen notifies one vCPU per port (vCPU 0 unless the port
+//! was bound to another, or moved with [`bind_vcpu`]). Each vCPU runs its
+//! own decoder or FIFO consumer in its own upcall. Under 2-level the
+//! pending and mask bitmaps are shared and only the selector is per vCPU,
+//! so each vCPU scans only the ports it owns (`OWNED`, one bitmap per
+//! vCPU, a port's bit set in exactly one: Linux events_2l.c
+//! `cpu_evtchn_mask`); under FIFO each vCPU has its own queues. Either
+//! way an event is dispatched once, on one vCPU (pending is cleared
+//! atomically before the handler runs).
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -18,11 +28,12 @@ use evtchn_2l::{Decoder, Delivery, SharedBitmaps};
 use evtchn_fifo::{Consumer, SharedFifo, Unmask};
 use handler_table::HandlerTable;
 use spin::Mutex;
-use xen_abi::evtchn::NR_EVENT_CHANNELS;
+use xen_abi::evtchn::{NR_EVENT_CHANNELS, NR_WORDS};
 use xen_abi::Port;
 
 use super::evtchn::{self, PortState};
 use super::{fifo, shared, XenError};
+use crate::arch::smp::{self, MAX_CPUS};
 
 /// A port's handler: runs in the upcall, interrupts disabled, on the
 /// interrupt stack. It must be short and must not block.
@@ -34,8 +45,22 @@ pub const MAX_HANDLED_PORTS: usize = 16384;
 
 // SAFETY: Handler is a fn pointer type.
 static HANDLERS: HandlerTable<Handler, MAX_HANDLED_PORTS> = unsafe { HandlerTable::new() };
-static DECODER: Mutex<Decoder> = Mutex::new(Decoder::new());
-static CONSUMER: Mutex<Consumer> = Mutex::new(Consumer::new());
+/// Each vCPU's 2-level decoder and FIFO consumer (only that vCPU's upcall
+/// takes its lock, with interrupts off: never contended).
+static DECODER: [Mutex<Decoder>; MAX_CPUS] = [const { Mutex::new(Decoder::new()) }; MAX_CPUS];
+static CONSUMER: [Mutex<Consumer>; MAX_CPUS] = [const { Mutex::new(Consumer::new()) }; MAX_CPUS];
+type Bitmap = [AtomicU64; NR_WORDS];
+/// 2-level: the ports each vCPU dispatches (bit set in exactly one bitmap:
+/// the vCPU Xen notifies for that port). All vCPU 0's at first, as Xen's
+/// ports are.
+static OWNED: [Bitmap; MAX_CPUS] = {
+    let mut a = [const { [const { AtomicU64::new(0) }; NR_WORDS] }; MAX_CPUS];
+    a[0] = [const { AtomicU64::new(!0) }; NR_WORDS];
+    a
+};
+/// Upcalls and events dispatched, per vCPU.
+static UPCALLS_ON: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
+static DISPATCHED_ON: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
 /// The ABI in use: false = 2-level, true = FIFO. Set once by init_abi (and
 /// again by reset after a restore), before the upcall is installed or with
 /// interrupts off.
@@ -125,8 +150,13 @@ pub fn set_priority(port: Port, priority: u32) -> Result<(), XenError> {
 pub fn reset() -> Result<(), XenError> {
     mask_all();
     HANDLERS.clear_all();
-    *DECODER.lock() = Decoder::new();
-    *CONSUMER.lock() = Consumer::new();
+    for cpu in 0..MAX_CPUS {
+        *DECODER[cpu].lock() = Decoder::new();
+        *CONSUMER[cpu].lock() = Consumer::new();
+        for w in &OWNED[cpu] {
+            w.store(if cpu == 0 { !0 } else { 0 }, Ordering::SeqCst);
+        }
+    }
     if using_fifo() {
         if let Err(e) = fifo::resume() {
             if !e.op.starts_with("EVTCHNOP_init_control") {
@@ -238,6 +268,53 @@ pub fn bind_handler(port: Port, handler: Handler) {
     unmask(port);
 }
 
+/// As [`bind_handler`], for a port Xen notifies `vcpu` for (a per-vCPU
+/// VIRQ or an IPI bound to `vcpu`): `vcpu` dispatches it.
+pub fn bind_handler_on(port: Port, vcpu: u32, handler: Handler) {
+    set_owner(port, vcpu);
+    bind_handler(port, handler);
+}
+
+/// Records that `vcpu` dispatches `port` (2-level; FIFO needs nothing: Xen
+/// links the port into that vCPU's queues).
+fn set_owner(port: Port, vcpu: u32) {
+    if !port.is_two_level() || vcpu as usize >= MAX_CPUS {
+        return;
+    }
+    // The new owner first: for a moment both may scan the port, which
+    // test-and-clear of its pending bit keeps to one dispatch; never none.
+    OWNED[vcpu as usize][port.word()].fetch_or(port.bit_mask(), Ordering::SeqCst);
+    for (cpu, owned) in OWNED.iter().enumerate() {
+        if cpu != vcpu as usize {
+            owned[port.word()].fetch_and(!port.bit_mask(), Ordering::SeqCst);
+        }
+    }
+}
+
+/// Moves `port` to `vcpu` (EVTCHNOP_bind_vcpu): its events are delivered
+/// and handled there from now on. Only interdomain, unbound and global
+/// VIRQ ports move (Xen: EINVAL for per-vCPU VIRQs and IPIs). As Linux's
+/// rebind: masked while it moves, so that no vCPU handles it half-way;
+/// an event that arrived meanwhile is re-raised on `vcpu` by the unmask.
+pub fn bind_vcpu(port: Port, vcpu: u32) -> Result<(), XenError> {
+    if vcpu as usize >= MAX_CPUS {
+        return Err(XenError {
+            op: "EVTCHNOP_bind_vcpu (vcpu beyond xenbell's)",
+            errno: xen_abi::Errno(xen_abi::errno::EINVAL),
+        });
+    }
+    let was_masked = is_masked(port);
+    mask(port);
+    let moved = evtchn::bind_vcpu(port, vcpu);
+    if moved.is_ok() {
+        set_owner(port, vcpu);
+    }
+    if !was_masked {
+        unmask(port);
+    }
+    moved
+}
+
 /// Masks `port` and forgets its handler.
 pub fn unbind_handler(port: Port) {
     mask(port);
@@ -255,6 +332,7 @@ fn dispatch(raw: u32) {
         }
         Some(handler) => {
             DISPATCHED.fetch_add(1, Ordering::Relaxed);
+            DISPATCHED_ON[smp::index() as usize].fetch_add(1, Ordering::Relaxed);
             handler(port);
         }
     }
@@ -264,23 +342,34 @@ fn dispatch(raw: u32) {
 /// call by the decoder's limits. If more is left, a level-delivered upcall
 /// is injected again by Xen; for an edge-delivered one `reraise` makes the
 /// vector pending again (see `xen_abi::evtchn::Delivery`).
+///
+/// Runs on the vCPU Xen interrupted, with that vCPU's vcpu_info and its own
+/// decoder (2-level: over the ports it owns) or consumer (FIFO).
 pub fn upcall(delivery: Delivery, reraise: fn()) {
+    let cpu = smp::index() as usize;
     UPCALLS.fetch_add(1, Ordering::Relaxed);
+    UPCALLS_ON[cpu].fetch_add(1, Ordering::Relaxed);
     if using_fifo() {
-        let src = SharedFifo::new(fifo::control_block(), shared::upcall_pending(), &fifo::Array);
-        // Interrupts are off in the upcall, and nothing else takes this lock.
-        CONSUMER.lock().upcall(&src, delivery, reraise, dispatch);
+        let src = SharedFifo::new(fifo::control_block(cpu), shared::upcall_pending(cpu), &fifo::Array);
+        // Interrupts are off in the upcall, and only this vCPU takes its lock.
+        CONSUMER[cpu].lock().upcall(&src, delivery, reraise, dispatch);
         return;
     }
-    let src = SharedBitmaps::new(shared::pending(), shared::mask(), shared::pending_sel(), shared::upcall_pending());
-    // Interrupts are off in the upcall, and nothing else takes this lock.
-    let mut decoder = DECODER.lock();
-    decoder.upcall(&src, delivery, reraise, dispatch);
+    let src =
+        SharedBitmaps::new(shared::pending(), shared::mask(), shared::pending_sel(cpu), shared::upcall_pending(cpu))
+            .with_owned(&OWNED[cpu]);
+    // Interrupts are off in the upcall, and only this vCPU takes its lock.
+    DECODER[cpu].lock().upcall(&src, delivery, reraise, dispatch);
 }
 
 /// (upcalls, events dispatched, events with no handler).
 pub fn counters() -> (u64, u64, u64) {
     (UPCALLS.load(Ordering::Relaxed), DISPATCHED.load(Ordering::Relaxed), UNHANDLED.load(Ordering::Relaxed))
+}
+
+/// (upcalls, events dispatched) on `vcpu`.
+pub fn counters_on(vcpu: usize) -> (u64, u64) {
+    (UPCALLS_ON[vcpu].load(Ordering::Relaxed), DISPATCHED_ON[vcpu].load(Ordering::Relaxed))
 }
 
 /// A port we own: its handler is unbound, it is masked and closed on drop.

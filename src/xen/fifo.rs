@@ -1,9 +1,11 @@
-//! The FIFO event-channel ABI (event_channel.h, Xen >= 4.4): the control
-//! block of vCPU 0, the event array, and the consumer (crate evtchn-fifo).
+//! The FIFO event-channel ABI (event_channel.h, Xen >= 4.4): a control
+//! block per vCPU, the event array, and the consumer (crate evtchn-fifo).
 //!
 //! Order (event_channel.h, Xen's event_fifo.c, Linux events_fifo.c):
 //! `EVTCHNOP_init_control` for vCPU 0 before any port is bound to it (its
-//! first call switches the domain to FIFO with an empty event array); then
+//! first call switches the domain to FIFO with an empty event array), and
+//! for each other vCPU before a port is routed to it ([`init_vcpu`]: Xen
+//! drops the events of a vCPU without a control block); then
 //! one array page, every word MASKED before Xen sees it, with
 //! `EVTCHNOP_expand_array`; further pages as ports need them
 //! ([`ensure_port`]). Ports bound before the switch (console, xenstore)
@@ -14,7 +16,7 @@
 //! time and the consumer treats it as untrusted (see evtchn-fifo).
 
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use evtchn_fifo::{ControlBlock, EventArray, MASKED};
 use xen_abi::evtchn::{
@@ -24,6 +26,7 @@ use xen_abi::evtchn::{
 use xen_abi::ops;
 
 use super::{hypercall, XenError};
+use crate::arch::smp::MAX_CPUS;
 
 const PAGE: usize = 4096;
 type ArrayPage = [AtomicU32; EVTCHN_FIFO_EVENT_WORDS_PER_PAGE];
@@ -34,8 +37,15 @@ struct Page(UnsafeCell<[u8; PAGE]>);
 // SAFETY: once given to Xen the pages are only accessed through atomics.
 unsafe impl Sync for Page {}
 
-/// vCPU 0's control block page (Xen maps it writable for itself).
+/// The control blocks, one per vCPU at `vcpu * CONTROL_STRIDE` in one page
+/// (Xen maps the page writable for itself once per vCPU; event_fifo.c
+/// `map_control_block` takes any 8-aligned offset up to the page's end
+/// minus the block's 72 bytes).
 static CONTROL: Page = Page(UnsafeCell::new([0; PAGE]));
+const CONTROL_STRIDE: usize = PAGE / MAX_CPUS;
+const _: () = assert!(CONTROL_STRIDE >= core::mem::size_of::<ControlBlock>() && CONTROL_STRIDE.is_multiple_of(8));
+/// vCPUs whose control block Xen has (bit n: vCPU n), for resume.
+static INITIALISED: AtomicU64 = AtomicU64::new(0);
 /// Array page 0 (ports 0..1024): static, as the heap does not exist yet
 /// when the ABI is chosen; later pages come from the heap.
 static ARRAY0: Page = Page(UnsafeCell::new([0; PAGE]));
@@ -45,12 +55,13 @@ static PAGES: [AtomicPtr<ArrayPage>; EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES] =
     [const { AtomicPtr::new(core::ptr::null_mut()) }; EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES];
 static NR_PAGES: AtomicUsize = AtomicUsize::new(0);
 
-/// vCPU 0's control block.
-pub fn control_block() -> &'static ControlBlock {
-    // SAFETY: CONTROL is 4096-aligned and 4096 bytes, a ControlBlock (72
-    // bytes of atomics, align 4) fits at offset 0; it lives for ever and is
-    // only accessed through these atomics.
-    unsafe { &*(CONTROL.0.get() as *const ControlBlock) }
+/// vCPU `vcpu`'s control block (`vcpu` < MAX_CPUS).
+pub fn control_block(vcpu: usize) -> &'static ControlBlock {
+    assert!(vcpu < MAX_CPUS, "vcpu {vcpu}: no FIFO control block");
+    // SAFETY: CONTROL is 4096-aligned and 4096 bytes; a ControlBlock (72
+    // bytes of atomics, align 4) fits at vcpu * CONTROL_STRIDE (checked
+    // above); it lives for ever and is only accessed through these atomics.
+    unsafe { &*(CONTROL.0.get().cast::<u8>().add(vcpu * CONTROL_STRIDE) as *const ControlBlock) }
 }
 
 /// The event array as the consumer sees it: the pages Xen has.
@@ -81,16 +92,20 @@ fn frame(addr: usize) -> u64 {
     addr as u64 >> 12
 }
 
-/// EVTCHNOP_init_control for vCPU 0 (zeroed control block at offset 0 of
-/// its page); checks Xen's `link_bits` is 17.
-fn init_control() -> Result<(), XenError> {
-    let cb = control_block();
+/// EVTCHNOP_init_control for `vcpu` (its zeroed control block); checks
+/// Xen's `link_bits` is 17.
+fn init_control(vcpu: usize) -> Result<(), XenError> {
+    let cb = control_block(vcpu);
     cb.ready.store(0, Ordering::SeqCst);
     for h in &cb.head {
         h.store(0, Ordering::SeqCst);
     }
-    let mut a =
-        EvtchnInitControl { control_gfn: frame(CONTROL.0.get() as usize), offset: 0, vcpu: 0, ..Default::default() };
+    let mut a = EvtchnInitControl {
+        control_gfn: frame(CONTROL.0.get() as usize),
+        offset: (vcpu * CONTROL_STRIDE) as u32,
+        vcpu: vcpu as u32,
+        ..Default::default()
+    };
     // SAFETY: the frame is CONTROL, a page of ours that Xen may write for
     // ever and that we touch only through atomics.
     unsafe { hypercall::call_raw(ops::EVTCHNOP_init_control, &mut a) }?;
@@ -102,7 +117,14 @@ fn init_control() -> Result<(), XenError> {
             errno: xen_abi::Errno(xen_abi::errno::EINVAL),
         });
     }
+    INITIALISED.fetch_or(1 << vcpu, Ordering::Relaxed);
     Ok(())
+}
+
+/// EVTCHNOP_init_control for another vCPU, once the domain is on FIFO:
+/// before any port is routed to it (its timer, its IPIs).
+pub fn init_vcpu(vcpu: usize) -> Result<(), XenError> {
+    init_control(vcpu)
 }
 
 /// Masks every word of `page` and gives it to Xen as the next array page.
@@ -133,19 +155,24 @@ fn add_page(page: *mut ArrayPage) -> Result<(), XenError> {
 /// 2-level); an expand_array failure after it leaves a FIFO domain with no
 /// array, which the caller treats as fatal.
 pub fn init() -> Result<(), XenError> {
-    init_control()?;
+    init_control(0)?;
     NR_PAGES.store(0, Ordering::SeqCst);
     add_page(ARRAY0.0.get().cast())
 }
 
 /// In a new domain after restore or migration (which starts 2-level): the
 /// same switch again, re-using the pages we had (Linux evtchn_fifo_resume).
+/// Every vCPU that had a control block gets it again.
 pub fn resume() -> Result<(), XenError> {
     let had = NR_PAGES.swap(0, Ordering::SeqCst).max(1);
-    init_control()?;
+    let vcpus = INITIALISED.swap(0, Ordering::Relaxed) | 1;
+    init_control(0)?;
     for (i, slot) in PAGES.iter().enumerate().take(had) {
         let p = if i == 0 { ARRAY0.0.get().cast() } else { slot.load(Ordering::Relaxed) };
         add_page(p)?;
+    }
+    for vcpu in (1..MAX_CPUS).filter(|v| vcpus & (1 << v) != 0) {
+        init_control(vcpu)?;
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod memory;
 mod ring;
 pub mod sched;
 pub mod shared;
+pub mod smp;
 pub mod suspend;
 pub mod time;
 pub mod upcall;

@@ -1,6 +1,6 @@
 //! sched_op: shutdown, poll.
 
-use xen_abi::ops::{SCHEDOP_poll, SCHEDOP_shutdown};
+use xen_abi::ops::{SCHEDOP_poll, SCHEDOP_shutdown, SCHEDOP_yield};
 use xen_abi::sched::{SchedPoll, SchedShutdown};
 use xen_abi::Port;
 
@@ -10,6 +10,12 @@ use super::{hypercall, XenError};
 pub fn shutdown(reason: u32) -> Result<(), XenError> {
     let mut arg = SchedShutdown { reason };
     hypercall::call(SCHEDOP_shutdown, &mut arg).map(|_| ())
+}
+
+/// SCHEDOP_yield: gives this vCPU's pCPU to another runnable vCPU (of
+/// any domain) for a moment.
+pub fn yield_now() -> Result<(), XenError> {
+    hypercall::call(SCHEDOP_yield, &mut ()).map(|_| ())
 }
 
 /// SCHEDOP_poll: blocks until one of `ports` (at most 8) is pending or Xen

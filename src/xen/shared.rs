@@ -1,5 +1,7 @@
-//! The shared_info page: Xen's half of the event bitmaps, vCPU 0's
-//! vcpu_info (upcall flag, selector, clock).
+//! The shared_info page: Xen's half of the event bitmaps, and the
+//! vcpu_info (upcall flag, selector, clock) of each vCPU below 32
+//! (`shared_info.vcpu_info[XEN_LEGACY_MAX_VCPUS]`, xen.h; xenbell runs on
+//! at most `MAX_CPUS` = 8, so it never needs VCPUOP_register_vcpu_info).
 //!
 //! Xen writes this page at any time, so Rust never forms a `&SharedInfo`:
 //! every access goes through an atomic view of the field at its ABI offset
@@ -68,21 +70,26 @@ pub fn mask() -> &'static [AtomicU64; NR_WORDS] {
     unsafe { field(offset_of!(SharedInfo, evtchn_mask)) }
 }
 
-const VCPU0: usize = offset_of!(SharedInfo, vcpu_info);
-
-/// vcpu_info[0].evtchn_upcall_pending
-pub fn upcall_pending() -> &'static AtomicU8 {
-    // SAFETY: a u8 field of vcpu_info[0].
-    unsafe { field(VCPU0 + offset_of!(VcpuInfo, evtchn_upcall_pending)) }
+/// Offset of `vcpu_info[vcpu]` (a vCPU below `MAX_CPUS`, so below 32).
+fn vcpu_info(vcpu: usize) -> usize {
+    assert!(vcpu < crate::arch::smp::MAX_CPUS, "vcpu {vcpu}: no vcpu_info in shared_info");
+    offset_of!(SharedInfo, vcpu_info) + vcpu * core::mem::size_of::<VcpuInfo>()
 }
 
-/// vcpu_info[0].evtchn_pending_sel
-pub fn pending_sel() -> &'static AtomicU64 {
-    // SAFETY: an aligned u64 field of vcpu_info[0].
-    unsafe { field(VCPU0 + offset_of!(VcpuInfo, evtchn_pending_sel)) }
+/// vcpu_info[vcpu].evtchn_upcall_pending
+pub fn upcall_pending(vcpu: usize) -> &'static AtomicU8 {
+    // SAFETY: a u8 field of vcpu_info[vcpu], inside the page (vcpu < 32).
+    unsafe { field(vcpu_info(vcpu) + offset_of!(VcpuInfo, evtchn_upcall_pending)) }
 }
 
-/// vcpu_info[0].time, field by field: (version, tsc_timestamp, system_time, mul, shift).
+/// vcpu_info[vcpu].evtchn_pending_sel
+pub fn pending_sel(vcpu: usize) -> &'static AtomicU64 {
+    // SAFETY: an aligned u64 field of vcpu_info[vcpu] (64-byte records at
+    // an 8-aligned offset), inside the page.
+    unsafe { field(vcpu_info(vcpu) + offset_of!(VcpuInfo, evtchn_pending_sel)) }
+}
+
+/// vcpu_info[vcpu].time, field by field: (version, tsc_timestamp, system_time, mul, shift).
 pub struct TimeFields {
     pub version: &'static AtomicU32,
     pub tsc_timestamp: &'static AtomicU64,
@@ -91,8 +98,8 @@ pub struct TimeFields {
     pub shift: &'static AtomicU8,
 }
 
-pub fn time() -> TimeFields {
-    let t = VCPU0 + offset_of!(VcpuInfo, time);
+pub fn time(vcpu: usize) -> TimeFields {
+    let t = vcpu_info(vcpu) + offset_of!(VcpuInfo, time);
     // SAFETY: each offset is that of a naturally aligned field of vcpu_time_info.
     unsafe {
         TimeFields {

@@ -1,5 +1,6 @@
 //! Xen system time: nanoseconds since the domain's clock epoch, from
-//! vcpu_time_info (xen/include/public/xen.h) and the TSC.
+//! vcpu_time_info (xen/include/public/xen.h) and the TSC. Each vCPU reads
+//! its own vcpu_info's record (Xen keeps one per vCPU, for its pCPU's TSC).
 //!
 //!   ns = system_time + ((tsc - tsc_timestamp) << shift (or >> -shift)) * mul >> 32
 //!
@@ -28,7 +29,7 @@ static EPOCH: AtomicU64 = AtomicU64::new(0);
 pub fn init(entry_tsc: u64) {
     let now_tsc = rdtsc_ordered();
     let now = system_time_ns();
-    let t = shared::time();
+    let t = shared::time(crate::arch::smp::index() as usize);
     let since_entry = pvclock_scale(
         now_tsc.wrapping_sub(entry_tsc),
         t.mul.load(Ordering::Relaxed),
@@ -41,7 +42,7 @@ pub fn init(entry_tsc: u64) {
 /// A TSC difference in ns, with the current pvclock record's scale (for
 /// intervals measured with the TSC before the clock was set up).
 pub fn tsc_delta_ns(delta: u64) -> u64 {
-    let t = shared::time();
+    let t = shared::time(crate::arch::smp::index() as usize);
     pvclock_scale(delta, t.mul.load(Ordering::Relaxed), t.shift.load(Ordering::Relaxed) as i8)
 }
 
@@ -56,7 +57,7 @@ pub fn reads() -> u64 {
 /// Xen system time in ns (absolute: the unit of set_timer_op and SCHEDOP_poll).
 pub fn system_time_ns() -> u64 {
     READS.fetch_add(1, Ordering::Relaxed);
-    let t = shared::time();
+    let t = shared::time(crate::arch::smp::index() as usize);
     loop {
         let v1 = t.version.load(Ordering::Acquire);
         if v1 & 1 != 0 {
@@ -114,7 +115,7 @@ pub struct Diagnostics {
 }
 
 pub fn diagnostics() -> Diagnostics {
-    let t = shared::time();
+    let t = shared::time(crate::arch::smp::index() as usize);
     let record = read_record(&t, t.version.load(Ordering::Acquire));
     Diagnostics { record, tsc: rdtsc_ordered() }
 }

@@ -123,6 +123,33 @@ fn set_per_vcpu() -> Result<(), XenError> {
     hvm::set_param(HVM_PARAM_CALLBACK_IRQ, CALLBACK_IRQ_TOOLSTACK_HINT)
 }
 
+/// The upcall on an AP, as install() chose it for the boot CPU, run on that
+/// AP: with the per-vCPU vector, its own local APIC enabled (a fresh vLAPIC
+/// is software-disabled and drops interrupts) and the vector set for it;
+/// the callback vector reaches every vCPU already.
+pub fn install_on_this_vcpu(vcpu: u32) -> Result<(), XenError> {
+    if CHOSEN.load(Ordering::Relaxed) != 1 {
+        return Ok(());
+    }
+    if !lapic::enable() {
+        return Err(XenError {
+            op: "HVMOP_set_evtchn_upcall_vector (this vCPU's local APIC is disabled)",
+            errno: xen_abi::Errno(xen_abi::errno::ENODEV),
+        });
+    }
+    hvm::set_evtchn_upcall_vector(vcpu, UPCALL_VECTOR)
+}
+
+/// After a restore, for an AP (from the boot CPU): the per-vCPU vector
+/// again (its local APIC state came back with the vCPU); nothing for the
+/// callback vector, which reinstall() set for the domain.
+pub fn reinstall_for(vcpu: u32) -> Result<(), XenError> {
+    if CHOSEN.load(Ordering::Relaxed) != 1 {
+        return Ok(());
+    }
+    hvm::set_evtchn_upcall_vector(vcpu, UPCALL_VECTOR)
+}
+
 /// Sets the upcall up again as install() chose it, in a new domain after a
 /// restore or migration: neither HVM_PARAM_CALLBACK_IRQ nor the per-vCPU
 /// vector is in the migration stream (xg_sr_save_x86_hvm.c's param list;

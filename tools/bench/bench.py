@@ -3,24 +3,28 @@
 (image size, smallest memory=) and the event decoder's cost on the host.
 Writes target/bench/report.json, report.md and the SVG pictures beside them.
 
-    bench.py [--quick] [--skip-decoder] [--skip-testbed] [--only PHASES] [--rounds N] [--verbose]
+    bench.py [--quick] [--skip-decoder] [--skip-testbed] [--only PHASES] [--rounds N]
+             [--alt-kernel ELF] [--verbose]
 
 Steps (each prints one progress line):
   1. build bench-probe (tools/bench/probe, static, like the dom0 tool)
   2. decoder: `cargo bench -p decoder-bench` (criterion), results from target/criterion/
-  3. test bed: the Linux guest's initramfs (guest_initramfs.py), then ONE boot of the test
-     bed (tools/testbed: the `testbed` job, run in-process) with dom0/bench.sh; its files
-     are copied to target/bench/raw/ while the test bed's lock is still held
+  3. test bed: the Linux guests' initramfs (guest_initramfs.py: the ping guest's and the vchan
+     guest's), then ONE boot of the test bed (tools/testbed: the `testbed` job, run in-process)
+     with dom0/bench.sh; its files are copied to target/bench/raw/ while the test bed's lock
+     is still held
   4. footprint: `strip -o` a copy of target/xenbell.elf
   5. report (report.py, svg.py)
 --skip-testbed / --skip-decoder reuse the last run's target/bench/raw/ or criterion results.
---only "exits idle": run only these phases of dom0/bench.sh (boot rtt exits idle variants memory
-scale density; the report shows what they measured); --rounds N: rounds per ping batch (also the
-traced exits batch), instead of 1000 (200 with --quick); --alt-kernel ELF: the exits phase also
-traces that kernel (`xenbell-alt`) and pings it and target/xenbell.elf in BATCHES alternating
-batches (`xenbell-cur`, `xenbell-alt`): an A/B of a kernel change inside one boot.
+--only "exits vchan": run only these phases of dom0/bench.sh (boot rtt exits idle variants memory
+scale density vchan, always in that order; the report shows what they measured, lists the rest as
+missing and bench.py exits 1; vchan alone takes about 1.5 min); --rounds N: rounds per ping batch
+(also the traced exits batch), instead of 1000 (200 with --quick); --alt-kernel ELF: the exits
+phase also traces that kernel (`xenbell-alt`) and pings it and target/xenbell.elf in BATCHES
+alternating batches (`xenbell-cur`, `xenbell-alt`): an A/B of a kernel change inside one boot.
 --quick: fewer runs (1 boot each, 2 batches of 200 rounds, memory= 32, 2, 1, 0, 8 s idle windows,
-1-4 guests at once, 12 guests for density), for trying it out.
+1-4 guests at once, 12 guests for density, 2 vchan batches of 256 KiB and 200 round trips),
+for trying it out.
 Python 3 standard library only. Called by tools/bench/bench.mk; see README.md ("Benchmarks").
 """
 
@@ -48,11 +52,13 @@ from tb.workdirs import command_lock  # noqa: E402
 
 PARAMS = {"BOOTS": 3, "BATCHES": 5, "ROUNDS": 1000, "SAMPLE_BATCHES": 5, "VBATCHES": 3,
           "MEMS": "32 16 8 6 4 2 1 0", "IDLE_S": 30, "SCALE": "1 2 4 8 16", "SCALE_ROUNDS": 300,
-          "DENSITY": 100, "DENSITY_LINUX": 4, "DENSITY_IDLE_S": 10}
+          "DENSITY": 100, "DENSITY_LINUX": 4, "DENSITY_IDLE_S": 10,
+          "VCHAN_BATCHES": 3, "VCHAN_BYTES": 1048576, "VCHAN_ROUNDS": 1000}
 QUICK = {"BOOTS": 1, "BATCHES": 2, "ROUNDS": 200, "SAMPLE_BATCHES": 1, "VBATCHES": 1,
          "MEMS": "32 2 1 0", "IDLE_S": 8, "SCALE": "1 2 4", "SCALE_ROUNDS": 100,
-         "DENSITY": 12, "DENSITY_LINUX": 1, "DENSITY_IDLE_S": 5}
-PHASES = "boot rtt exits idle variants memory scale density"   # dom0/bench.sh, in order
+         "DENSITY": 12, "DENSITY_LINUX": 1, "DENSITY_IDLE_S": 5,
+         "VCHAN_BATCHES": 2, "VCHAN_BYTES": 262144, "VCHAN_ROUNDS": 200}
+PHASES = "boot rtt exits idle variants memory scale density vchan"   # dom0/bench.sh, in order
 TESTBED_TIMEOUT = 1200   # s for dom0/bench.sh
 PROBE_REL = "target/dom0/x86_64-unknown-linux-gnu/release/bench-probe"
 
@@ -114,10 +120,12 @@ def run_testbed(paths: Paths, out: Path, params: dict, probe: Path, verbose: boo
     work.mkdir(parents=True, exist_ok=True)
     guest = guest_initramfs.build(paths, assets, dom0_tool, work / "bench-guest.cpio.gz")
     say(f"Linux guest initramfs {guest} ({guest.stat().st_size / 1e6:.1f} MB)")
+    vguest = guest_initramfs.build(paths, assets, dom0_tool, work / "bench-guest-vchan.cpio.gz", vchan=True)
+    say(f"Linux vchan guest initramfs {vguest} ({vguest.stat().st_size / 1e6:.1f} MB)")
     vmlinuz = paths.cache / "boot" / "vmlinuz"
     env = work / "bench.env"
     env.write_text("".join(f"{k}='{v}'\n" for k, v in params.items()))
-    files = [vmlinuz, guest, probe, env] + ([alt_kernel.resolve()] if alt_kernel else [])
+    files = [vmlinuz, guest, vguest, probe, env] + ([alt_kernel.resolve()] if alt_kernel else [])
     raw = out / "raw"
     with command_lock(paths):
         status = tb_script.run(paths, kernel, dom0_tool, BENCH_DIR / "dom0" / "bench.sh", files,
@@ -147,7 +155,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--skip-decoder", action="store_true")
     p.add_argument("--skip-testbed", action="store_true")
     p.add_argument("--only", metavar="PHASES",
-                   help='only these test-bed phases, e.g. "exits" (default: all)')
+                   help=f'only these test-bed phases, e.g. "exits vchan" (default: all: {PHASES})')
     p.add_argument("--rounds", type=int, metavar="N", help="rounds per ping batch")
     p.add_argument("--alt-kernel", metavar="ELF", type=Path,
                    help="a second xenbell kernel, A/B against target/xenbell.elf in the exits phase")

@@ -10,6 +10,8 @@ Definitions (also in report.md):
 - min_memory_mib: the smallest memory= tried at which xenbell reached ready and answered
   100 of 100 rounds.
 - decoder: criterion's median time per call, divided by the events it dispatched.
+- vchan.*: see report_vchan.py (echo MB/s and small-message round trips, xenbell vs a Linux
+  guest running Xen's vchan-socket-proxy, dom0 loopback as the floor).
 """
 
 import json
@@ -20,6 +22,7 @@ import time
 from pathlib import Path
 
 import report_scale
+import report_vchan
 import svg
 
 DECODER_CASES = (1, 64, 4096)
@@ -374,7 +377,9 @@ def write(root: Path, out: Path, stripped: Path, crit: Path, meta: dict) -> dict
                                            "memory_mib": info.get("linux_memory"),
                                            "cmdline": info.get("linux_extra"),
                                            "initramfs": "busybox-static, xen-evtchn.ko, "
-                                                        "xenbell-dom0 offer --remote 0"},
+                                                        "xenbell-dom0 offer --remote 0 (the vchan "
+                                                        "guest: xen-gntalloc.ko, vchan-socket-proxy "
+                                                        "--mode=server and its libraries instead)"},
                            "xenbell_cfg": _cfg_summary(root / "xl-configs" / "xenbell.cfg"),
                            "testbed_status": _read(raw / "status.txt")},
                  **meta}
@@ -404,6 +409,7 @@ def write(root: Path, out: Path, stripped: Path, crit: Path, meta: dict) -> dict
                                           for g in ("xenbell", "linux")}
     rep["scale"] = report_scale.scale(results)
     rep["density"] = report_scale.density(results, rep["boot"]["runs"], raw)
+    rep["vchan"] = report_vchan.section(results)
     rep["targets"] = targets(rep)
     idle = rep["idle"]
     rep["missing"] = [k for k, v in {
@@ -419,7 +425,10 @@ def write(root: Path, out: Path, stripped: Path, crit: Path, meta: dict) -> dict
         "boot.phases": rep["boot"]["phases"]["median_us"] or None,
         "scale": rep["scale"]["points"] or None,
         **{f"density.{g}.{k}": rep["density"].get(g, {}).get(k)
-           for g in ("xenbell", "linux") for k in ("started", "answered")}}.items() if v is None]
+           for g in ("xenbell", "linux") for k in ("started", "answered")},
+        "vchan.ratio_mb_per_s": rep["vchan"]["ratio_mb_per_s"],
+        "vchan.ratio_latency_p50": rep["vchan"]["ratio_latency_p50"],
+        "vchan.dom0-loopback.mb_per_s": rep["vchan"]["dom0-loopback"]["mb_per_s"]}.items() if v is None]
     rep["complete"] = not rep["missing"] and rep["decoder"]["complete"]
     rep["pictures"] = {**pictures(out, raw, rep), **report_scale.pictures(out, rep)}
     (out / "report.json").write_text(json.dumps(rep, indent=2) + "\n")
@@ -615,6 +624,7 @@ def markdown(rep: dict) -> str:
           f"({fx(c.get('fifo_ns_per_call'), 0)}) | "
           f"{fx(d.get('decoder_ns_per_event')) if d else 'no such ports'} |")
     a("")
+    L.extend(report_vchan.markdown_lines(rep))
     a("## Setup")
     a("")
     st = rep["setup"]
@@ -765,6 +775,7 @@ def summary(rep: dict) -> str:
     lines.append(f"  image     {rep['image_bytes']} bytes (target <= {TARGETS['image_bytes']}: {t['image_bytes']['met']})")
     lines.append(f"  memory    min {rep['min_memory_mib']} MiB (target <= 8: {t['min_memory_mib']['met']})")
     lines.extend(report_scale.summary_lines(rep))
+    lines.extend(report_vchan.summary_lines(rep))
     for n in DECODER_CASES:
         c = rep["decoder"].get(f"pending_{n}", {})
         lines.append(f"  decoder   {n:>4} pending: {fx(c.get('decoder_ns_per_event'))} ns/event "

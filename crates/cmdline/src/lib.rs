@@ -8,7 +8,7 @@
 //! | `rounds` | rounds to lead in `mode=lead` | 1000 |
 //! | `vchan` | `n` of the vchan path `data/vchan/<remote>/<n>` in `mode=vchan` | 1 |
 //! | `vchan_order` | minimum ring order (both rings) in `mode=vchan`, 10..=20 | libxenvchan's server default |
-//! | `selftest` | evtchn, xenstore, nesting, stall, fault, panic | none |
+//! | `selftest` | evtchn, xenstore, nesting, stall, smp, fault, panic | none |
 //! | `upcall` | auto, percpu, callback (how Xen delivers events) | auto |
 //! | `evtchn` | auto, fifo, 2l (the event-channel ABI) | auto |
 //! | `ports` | ports offered to `remote`, 1..=16000 | 1 |
@@ -49,6 +49,9 @@ pub enum Selftest {
     Nesting,
     /// The stall watchdog reports a main loop that stops moving.
     Stall,
+    /// Every vCPU up, IPIs between all of them, per-vCPU timers, a port
+    /// moved between vCPUs, no event handled twice under concurrent sends.
+    Smp,
 }
 
 /// How Xen should deliver the event upcall.
@@ -198,7 +201,8 @@ fn parse_value<'a>(cfg: &mut Config, key: &'a str, value: &'a str) -> Result<(),
                 "panic" => Selftest::Panic,
                 "nesting" => Selftest::Nesting,
                 "stall" => Selftest::Stall,
-                _ => return Err(bad("one of evtchn, xenstore, nesting, stall, fault, panic")),
+                "smp" => Selftest::Smp,
+                _ => return Err(bad("one of evtchn, xenstore, nesting, stall, smp, fault, panic")),
             })
         }
         "upcall" => {

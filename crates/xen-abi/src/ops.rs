@@ -163,6 +163,7 @@ ops! {
 }
 
 vcpu_ops! {
+    VCPUOP_initialise => VcpuHvmContext;
     VCPUOP_register_vcpu_info => VcpuRegisterVcpuInfo;
     VCPUOP_set_periodic_timer => VcpuSetPeriodicTimer, safe;
     VCPUOP_stop_periodic_timer => (), safe;

@@ -150,6 +150,11 @@ fn table() -> Vec<Check> {
         layout!(VcpuRegisterVcpuInfo = "struct vcpu_register_vcpu_info": mfn, offset, rsvd),
         layout!(VcpuSetSingleshotTimer = "struct vcpu_set_singleshot_timer": timeout_abs_ns, flags),
         layout!(VcpuSetPeriodicTimer = "struct vcpu_set_periodic_timer": period_ns),
+        // vcpu.rs (hvm/hvm_vcpu.h)
+        konst!(VCPU_HVM_MODE_64B),
+        layout!(VcpuHvmX86_64 = "struct vcpu_hvm_x86_64": rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, rip, rflags,
+            cr0, cr3, cr4, efer),
+        layout!(VcpuHvmContext = "struct vcpu_hvm_context": mode, pad, x86_64 = "cpu_regs.x86_64"),
         // sched.rs (sched.h)
         konst!(SCHEDOP_yield), konst!(SCHEDOP_block), konst!(SCHEDOP_shutdown), konst!(SCHEDOP_poll),
         konst!(SCHEDOP_remote_shutdown), konst!(SCHEDOP_shutdown_code), konst!(SCHEDOP_watchdog),

@@ -27,6 +27,13 @@ pub struct PortsOffered {
     pub highest: u32,
 }
 
+/// `xenbell: vcpus online=<n> present=<m>`: the APs were started; `n` of
+/// the domain's `m` vCPUs run (the boot vCPU included).
+pub struct VcpusOnline {
+    pub online: u32,
+    pub present: u32,
+}
+
 /// `xenbell: connected remote=<d> remote_port=<p>`: a peer bound the port.
 pub struct Connected {
     pub remote: u16,
@@ -85,6 +92,12 @@ impl fmt::Display for Booting<'_> {
 impl fmt::Display for Ready {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{PREFIX}ready port={} remote={}", self.port, self.remote)
+    }
+}
+
+impl fmt::Display for VcpusOnline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{PREFIX}vcpus online={} present={}", self.online, self.present)
     }
 }
 

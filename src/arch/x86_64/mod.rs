@@ -6,6 +6,7 @@ mod gdt;
 mod idt;
 pub mod paging;
 mod pvh_note;
+pub mod smp;
 pub mod stacks;
 pub mod traps;
 
@@ -15,6 +16,8 @@ pub use cpu::without_interrupts;
 /// guard pages. Called once, first thing after the console is up.
 pub fn init() {
     gdt::init();
+    // The segment loads zeroed the GS base.
+    smp::set_gs_base(0);
     idt::init();
     paging::protect_boot_mappings();
 }

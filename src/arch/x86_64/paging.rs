@@ -2,8 +2,10 @@
 //!
 //! The boot code maps the first 4 GiB with 2 MiB pages, except the first 2 MiB
 //! which use 4 KiB pages (`boot_pt`). Here we unmap page 0 (so a null pointer
-//! faults) and the guard page of every stack, and extend the map to RAM the
-//! memory map reports above 4 GiB.
+//! faults) and the guard page of every stack (splitting a 2 MiB page into
+//! 4 KiB pages where a guard page lies above the first 2 MiB: the APs'
+//! stacks come from the heap), and extend the map to RAM the memory map
+//! reports above 4 GiB.
 
 use core::ptr::addr_of_mut;
 
@@ -26,18 +28,69 @@ extern "C" {
     // boot/pvh_entry.s
     static mut boot_pt: [u64; 512];
     static mut boot_pdpt: [u64; 512];
+    static mut boot_pd: [u64; 4 * 512];
 }
 
 #[repr(C, align(4096))]
 struct PageDirs([[u64; 512]; SPARE_PDS]);
 static mut SPARE: PageDirs = PageDirs([[0; 512]; SPARE_PDS]);
 
+/// Page tables for 2 MiB pages split into 4 KiB ones (guard pages above
+/// the first 2 MiB); `SPLIT_USED` of them are in use. Two cover any block
+/// of up to 2 MiB of AP stacks.
+const SPLIT_PTS: usize = 2;
+#[repr(C, align(4096))]
+struct PageTables([[u64; 512]; SPLIT_PTS]);
+static mut SPLIT: PageTables = PageTables([[0; 512]; SPLIT_PTS]);
+static SPLIT_USED: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
 /// Unmaps page 0 and every stack's guard page.
 pub fn protect_boot_mappings() {
     unmap_low_page(0);
-    for (_, guard, _, _) in stacks::all() {
+    for guard in stacks::boot_guard_pages() {
         unmap_low_page(guard);
     }
+}
+
+/// Unmaps the 4 KiB page at `addr` (page aligned, below 4 GiB), splitting
+/// the 2 MiB page around it first if need be. False (nothing changed) if
+/// it is not such a page or no page table is left for the split. Boot CPU
+/// only, while no other CPU runs (the split is flushed from this CPU's TLB
+/// only).
+pub fn unmap_page(addr: u64) -> bool {
+    if !addr.is_multiple_of(PAGE_SIZE as u64) || addr >= BOOT_MAPPED {
+        return false;
+    }
+    if addr < MIB2 {
+        unmap_low_page(addr);
+        return true;
+    }
+    let pde = (addr / MIB2) as usize;
+    // SAFETY: boot_pd is the live page directory of the first 4 GiB, only
+    // this CPU runs; an entry is read, and replaced by a table that maps
+    // the same 2 MiB with 4 KiB pages before any page of it is unmapped.
+    unsafe {
+        let pd = &mut *addr_of_mut!(boot_pd);
+        if pd[pde] & PTE_HUGE != 0 {
+            let n = SPLIT_USED.load(core::sync::atomic::Ordering::Relaxed);
+            if n == SPLIT_PTS {
+                return false;
+            }
+            SPLIT_USED.store(n + 1, core::sync::atomic::Ordering::Relaxed);
+            let pt = &mut (*addr_of_mut!(SPLIT)).0[n];
+            let base = pde as u64 * MIB2;
+            for (i, e) in pt.iter_mut().enumerate() {
+                *e = (base + (i * PAGE_SIZE) as u64) | PTE_PRESENT | PTE_WRITABLE;
+            }
+            pd[pde] = pt.as_ptr() as u64 | PTE_PRESENT | PTE_WRITABLE;
+            // A 2 MiB entry becomes a table: flush every translation.
+            tlb::flush_all();
+        }
+        let pt = (pd[pde] & !0xfff) as *mut u64;
+        *pt.add(((addr % MIB2) / PAGE_SIZE as u64) as usize) = 0;
+    }
+    tlb::flush(VirtAddr::new(addr));
+    true
 }
 
 fn unmap_low_page(addr: u64) {
@@ -56,6 +109,9 @@ pub fn is_mapped(addr: u64) -> bool {
         // SAFETY: reading an entry of the live page table.
         let pte = unsafe { (*core::ptr::addr_of!(boot_pt))[(addr / PAGE_SIZE as u64) as usize] };
         return pte & PTE_PRESENT != 0;
+    }
+    if addr < BOOT_MAPPED && stacks::is_guard_page(addr & !(PAGE_SIZE as u64 - 1)) {
+        return false;
     }
     addr < mapped_limit()
 }

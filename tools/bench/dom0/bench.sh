@@ -30,6 +30,15 @@
 #              four steps; after each, xenstored's and dom0's CPU over DENSITY_IDLE_S s with
 #              all idle; then every one pinged (10 rounds);
 #              then Linux guests (memory=LINUX_MEM) until one does not fit, or DENSITY_LINUX
+#   6. vchan   one libxenvchan client (`xenbell-dom0 vchan --echo-test VCHAN_BYTES --latency
+#              VCHAN_ROUNDS`: throughput, then small-message round trips, one connection)
+#              against three echo servers with the same ring sizes (libxenvchan's server
+#              default: 1 KiB in, 2 KiB out): xenbell mode=vchan; a Linux PVH guest running
+#              Xen's vchan-socket-proxy --mode=server (bench-guest-vchan.cpio.gz); and that
+#              proxy in dom0 (loopback, the floor). VCHAN_BATCHES x (each in turn).
+#
+# PHASES (bench.py --only) picks phases by name: boot rtt exits idle variants memory scale
+# density vchan; they run in the order above whatever the order of the names.
 . /xenbell/testbed/lib.sh
 
 X=/xenbell/extra
@@ -42,7 +51,8 @@ mkdir -p "$OUT" "$W"
 : > "$R"
 BOOTS=3 BATCHES=5 ROUNDS=1000 SAMPLE_BATCHES=5 VBATCHES=3 MEMS="32 16 8 6 4 2 1 0"
 IDLE_S=30 SCALE="1 2 4 8 16" SCALE_ROUNDS=300 DENSITY=100 DENSITY_LINUX=4 DENSITY_IDLE_S=10
-PHASES="boot rtt exits idle variants memory scale density"
+VCHAN_BATCHES=3 VCHAN_BYTES=1048576 VCHAN_ROUNDS=1000
+PHASES="boot rtt exits idle variants memory scale density vchan"
 LINUX=
 LINUX_MEM=256 LINUX_EXTRA="console=hvc0 quiet"
 [ -f $X/bench.env ] && . $X/bench.env
@@ -67,13 +77,13 @@ xb_cfg() {  # NAME MEM CMDLINE [EXTRA_LINE...] -> prints the config's path
     echo $W/$_n.cfg
 }
 
-linux_cfg() {  # NAME -> prints the config's path
+linux_cfg() {  # NAME [RAMDISK] -> prints the config's path
     cat > $W/$1.cfg <<EOF
 # make bench's Linux PVH guest: Debian's kernel, busybox initramfs, xenbell-dom0 offer.
 name = "$1"
 type = "pvh"
 kernel = "$X/vmlinuz"
-ramdisk = "$X/bench-guest.cpio.gz"
+ramdisk = "$X/${2:-bench-guest.cpio.gz}"
 extra = "$LINUX_EXTRA"
 memory = $LINUX_MEM
 vcpus = 1
@@ -410,6 +420,88 @@ if want density; then
     rec "{\"kind\":\"density\",\"guest\":\"linux\",\"started\":$lstarted,\"answered\":$lok,\"limit\":$DENSITY_LINUX,\"memory_mib\":$LINUX_MEM,\"free_memory_mib_after\":${lfree:-null}}"
     i=1
     while [ $i -le $DENSITY_LINUX ]; do destroy lx-n$i; i=$((i + 1)); done
+fi
+
+# ---- 6. vchan: xenbell vs Xen's vchan-socket-proxy in a Linux guest vs dom0 loopback -----
+if want vchan; then
+    echo "bench: phase vchan ($(now) s)"
+    # Each client run is one connection: the echo-test, then the round trips. A run starts
+    # only once the server is a fresh one: xenbell offers the channel again after each
+    # client (its console counts "vchan ready" lines); each proxy serves one client and
+    # exits (libxenvchan removes its keys on close), and its loop (Linux: guest/init, dom0:
+    # vchan_loopback) logs the exit and starts another, so run k waits for k logged exits
+    # and then for the keys: keys seen after the exit can only be the new proxy's.
+    VCHAN_LOG=$OUT/vchan-runs.txt
+    vchan_keys() {  # PATH: true when ring-ref and event-channel are both there
+        xenstore-read "$1/ring-ref" "$1/event-channel" > /dev/null 2>&1
+    }
+    vchan_loopback() {  # PATH: Xen's server in dom0, echoing through a FIFO, until $W/vchan-stop
+        while [ ! -f $W/vchan-stop ]; do
+            rm -f $W/echo.fifo
+            mkfifo $W/echo.fifo
+            vchan-socket-proxy --mode=server 0 "$1" 3 3<> $W/echo.fifo 2>> $OUT/vchan-loopback.txt &
+            echo $! > $W/vchan-proxy.pid
+            wait $!
+            _st=$?
+            echo "vchan-socket-proxy exited with status $_st" >> $OUT/vchan-loopback.txt
+            [ $_st = 0 ] || [ -f $W/vchan-stop ] || sleep 1
+        done
+    }
+    vchan_count() {  # FILE PATTERN N: true when FILE has at least N lines matching PATTERN
+        [ "$(grep -ac "$2" "$1" 2> /dev/null)" -ge "$3" ]
+    }
+    vchan_fresh() {  # LABEL PATH RUNS_DONE: wait until that server is ready for a new client
+        case $1 in
+            xenbell) tb_wait 30 vchan_count /var/log/xen/console/guest-xb-vchan.log 'xenbell: vchan ready' $(($3 + 1)) ;;
+            linux) tb_wait 30 vchan_count /var/log/xen/console/guest-lx-vchan.log 'vchan-socket-proxy exited' $3 &&
+                tb_wait 30 vchan_keys "$2" ;;
+            *) tb_wait 30 vchan_count $OUT/vchan-loopback.txt 'vchan-socket-proxy exited' $3 &&
+                tb_wait 30 vchan_keys "$2" ;;
+        esac
+    }
+    vchan_run() {  # LABEL DOMAIN PATH BATCH (batch b: b - 1 runs of this server before)
+        _l=$1 _d=$2 _p=$3 _b=$4
+        vchan_fresh "$_l" "$_p" $((_b - 1)) || echo "bench: vchan: $_l not ready for run $_b"
+        _t1=$(now)
+        _o=$($DOM0_TOOL vchan --domain "$_d" --path "$_p" --echo-test "$VCHAN_BYTES" --latency "$VCHAN_ROUNDS" \
+            --timeout-ms 10000 2>&1)
+        _rc=$?
+        _t2=$(now)
+        echo "$_l $_b rc=$_rc: $_o" >> $VCHAN_LOG
+        _msg=$(echo "$_o" | tr -d '"\\' | tr '\n' ' ')
+        rec "{\"kind\":\"vchan\",\"peer\":\"$_l\",\"batch\":$_b,\"bytes\":$VCHAN_BYTES,\"rounds\":$VCHAN_ROUNDS,\"rc\":$_rc,\"uptime\":[$_t1,$_t2],\"out\":\"$_msg\"}"
+    }
+    rm -f $W/vchan-stop
+    sed -e 's/^name = .*/name = "xb-vchan"/' -e 's/^cmdline = .*/cmdline = "log=info mode=vchan remote=0"/' \
+        /xenbell/xl-configs/xenbell.cfg > $W/xb-vchan.cfg
+    xl create $W/xb-vchan.cfg > $OUT/xl-xb-vchan.txt 2>&1 || echo "bench: vchan: xl create xb-vchan failed"
+    xl create "$(linux_cfg lx-vchan bench-guest-vchan.cpio.gz)" > $OUT/xl-lx-vchan.txt 2>&1 ||
+        echo "bench: vchan: xl create lx-vchan failed"
+    xbp=/local/domain/$(xl domid xb-vchan)/data/vchan/0/1
+    lxp=/local/domain/$(xl domid lx-vchan)/data/vchan/0/1
+    lbp=/local/domain/0/data/vchan/0/9
+    vchan_loopback $lbp &
+    loop=$!
+    tb_wait 120 vchan_keys "$lxp" || echo "bench: vchan: the Linux guest published no keys at $lxp"
+    : >> $OUT/vchan-loopback.txt
+    rec "{\"kind\":\"vchan_setup\",\"paths\":{\"xenbell\":\"$xbp\",\"linux\":\"$lxp\",\"dom0-loopback\":\"$lbp\"},\"uptime\":$(now)}"
+    b=1
+    while [ $b -le $VCHAN_BATCHES ]; do
+        vchan_run xenbell xb-vchan $xbp $b
+        vchan_run linux lx-vchan $lxp $b
+        vchan_run dom0-loopback 0 $lbp $b
+        b=$((b + 1))
+    done
+    # stop the loopback loop: once the proxy it started last has published (so its pid
+    # is in the file), end that proxy; the loop sees the stop file and ends too
+    touch $W/vchan-stop
+    vchan_fresh dom0-loopback $lbp $VCHAN_BATCHES
+    kill "$(cat $W/vchan-proxy.pid 2> /dev/null)" 2> /dev/null
+    wait $loop 2> /dev/null
+    xenstore-rm $lbp 2> /dev/null
+    cp /var/log/xen/console/guest-lx-vchan.log $OUT/console-lx-vchan.txt 2> /dev/null
+    grep -a 'vchan' /var/log/xen/console/guest-xb-vchan.log > $OUT/console-xb-vchan.txt 2> /dev/null
+    destroy xb-vchan lx-vchan
 fi
 
 xl list > $OUT/xl-list.txt 2>&1

@@ -57,3 +57,24 @@ def missing_libraries(root: Path, tools: str = "usr/lib/xen-4.17") -> list[str]:
                 if real is not None:
                     todo.append(real)
     return missing
+
+
+def library_closure(root: Path, program: Path, tools: str = "usr/lib/xen-4.17") -> list[tuple[Path, Path]]:
+    """Every library `program` (a file in root) loads, transitively, as (path in root as the
+    loader would name it, the real file behind it). Raises FileNotFoundError naming the first
+    library that root lacks."""
+    found: dict[Path, Path] = {}
+    todo, seen = [program], set()
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for soname in _needed(path) or []:
+            lib = _find(root, soname, tools)
+            real = _resolve_in(root, lib) if lib is not None else None
+            if lib is None or real is None:
+                raise FileNotFoundError(f"{program.relative_to(root)}: {soname} not found under {root}")
+            found[lib] = real
+            todo.append(real)
+    return sorted(found.items())

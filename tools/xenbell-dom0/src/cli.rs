@@ -24,7 +24,7 @@ const FLOOD_USAGE: &str = "xenbell-dom0 flood --domain <name|id> --count M [--po
 const STATUS_USAGE: &str = "xenbell-dom0 status --domain <name|id> [--json]";
 const OFFER_USAGE: &str = "xenbell-dom0 offer --remote <domid> [--json]";
 const VCHAN_USAGE: &str =
-    "xenbell-dom0 vchan --domain <name|id> [--path P] [--echo-test BYTES] [--timeout-ms T] [--corrupt]";
+    "xenbell-dom0 vchan --domain <name|id> [--path P] [--echo-test BYTES] [--latency N] [--timeout-ms T] [--corrupt]";
 const COMPLETIONS_USAGE: &str = "xenbell-dom0 completions <bash|zsh|fish>";
 
 /// (subcommand, usage line without `usage: `), in the order `--help` lists them.
@@ -140,8 +140,9 @@ pub enum Command {
     /// Maps the server's shared page and rings (gntdev) and binds its event channel,
     /// then copies stdin to the server and what comes back to stdout, like `cat`; with
     /// --echo-test sends that many random bytes and checks that the echo is the same
-    /// (exit 9 on any difference), printing the throughput.
-    #[command(override_usage = VCHAN_USAGE, after_help = after("xenbell-dom0 vchan --domain xenbell-vchan --echo-test 1048576"))]
+    /// (exit 9 on any difference), printing the throughput; --latency times N round
+    /// trips of small messages (1..64 bytes), printing min/p50/p99/max in microseconds.
+    #[command(override_usage = VCHAN_USAGE, after_help = after("xenbell-dom0 vchan --domain xenbell-vchan --echo-test 1048576 --latency 1000"))]
     Vchan(VchanArgs),
     /// Print a completion script for a shell
     ///
@@ -303,6 +304,10 @@ pub struct VchanArgs {
     /// Send this many random bytes and check the echo (default: stdin to stdout)
     #[arg(long = "echo-test", value_name = "BYTES", value_parser = parse_echo_bytes, allow_hyphen_values = true)]
     pub echo_test: Option<u64>,
+    /// Time N round trips of one small message each (1..64 bytes, cycling) and print
+    /// min/p50/p99/max in microseconds; after --echo-test if both are given
+    #[arg(long, value_name = "N", value_parser = parse_latency_rounds, allow_hyphen_values = true, conflicts_with = "corrupt")]
+    pub latency: Option<u32>,
     /// How long to wait for the server, in milliseconds
     #[arg(long = "timeout-ms", value_name = "T", default_value = "1000", value_parser = parse_timeout, allow_hyphen_values = true)]
     pub timeout: Duration,
@@ -318,6 +323,11 @@ fn parse_xs_path(text: &str) -> Result<String, String> {
     } else {
         Err(format!("{} is not an absolute xenstore path", echo(text)))
     }
+}
+
+/// 1..=1000000 round trips (each kept for the percentiles).
+fn parse_latency_rounds(text: &str) -> Result<u32, String> {
+    number(text, 1, 1_000_000).map(|n| n as u32)
 }
 
 /// Up to 1 GiB: the bytes are held in memory.

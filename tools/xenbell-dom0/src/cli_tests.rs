@@ -202,3 +202,23 @@ fn exit_code_text_lists_every_code() {
 fn the_definition_is_consistent() {
     definition().debug_assert();
 }
+
+#[test]
+fn vchan_latency_option() {
+    let want = |echo_test, latency| {
+        Command::Vchan(VchanArgs {
+            domain: DomainSpec::Name("x".into()),
+            path: None,
+            echo_test,
+            latency,
+            timeout: Duration::from_millis(1000),
+            corrupt: false,
+        })
+    };
+    assert_eq!(p("vchan --domain x").unwrap(), want(None, None));
+    assert_eq!(p("vchan --domain x --latency 500").unwrap(), want(None, Some(500)));
+    assert_eq!(p("vchan --domain x --echo-test 4096 --latency 1").unwrap(), want(Some(4096), Some(1)));
+    assert!(usage_err("vchan --domain x --latency 0").contains("--latency"));
+    assert!(usage_err("vchan --domain x --latency 1000001").contains("--latency"));
+    usage_err("vchan --domain x --latency 5 --corrupt");
+}

@@ -20,6 +20,7 @@ pub const HEADERS: &[&str] = &[
     "xen/grant_table.h",
     "xen/vcpu.h",
     "xen/hvm/hvm_op.h",
+    "xen/hvm/hvm_vcpu.h",
     "xen/hvm/params.h",
     "xen/arch-x86/hvm/start_info.h",
     "xen/arch-x86/cpuid.h",

@@ -10,9 +10,12 @@
 //! events, and notify.
 //!
 //! Modes: `cat` (stdin to the server, the server's bytes to stdout; after
-//! stdin's end, exits once the server has been quiet for `--timeout-ms`) and
+//! stdin's end, exits once the server has been quiet for `--timeout-ms`),
 //! `--echo-test BYTES` (random bytes out, compared as they come back; prints
-//! the throughput; exit 9 on the first differing byte or a broken ring).
+//! the throughput) and `--latency N` (N round trips of one small message
+//! each, 1..64 bytes; prints min/p50/p99/max in us). Both measurements may
+//! run on one connection (echo-test first). Exit 9 on the first differing
+//! byte or a broken ring.
 
 use std::io::{Read, Write};
 use std::sync::mpsc;
@@ -27,6 +30,7 @@ use crate::domain::{self, home};
 use crate::evtchn_dev::EvtchnDev;
 use crate::failure::{Exit, Failure};
 use crate::gntdev::{Gntdev, Mapping};
+use crate::stats::percentile;
 use crate::xenbus::{Transport, Xenbus};
 
 /// Offset of `cli_live` in the shared page (libxenvchan.h).
@@ -99,10 +103,18 @@ pub fn run<T: Transport>(
     if args.corrupt {
         return corrupt(page, &mut link, out);
     }
-    match args.echo_test {
-        Some(n) => echo_test(&mut ep, &mut link, n, out),
-        None => cat(&mut ep, &mut link, out),
+    if args.echo_test.is_none() && args.latency.is_none() {
+        return cat(&mut ep, &mut link, out);
     }
+    if let Some(n) = args.echo_test {
+        echo_test(&mut ep, &mut link, n, out)?;
+    }
+    if let Some(n) = args.latency {
+        latency(&mut ep, &mut link, n, out)?;
+    }
+    ep.close();
+    link.notify(true);
+    Ok(())
 }
 
 /// The event side of the connection.
@@ -210,8 +222,82 @@ fn echo_test(ep: &mut Endpoint<'_>, link: &mut Link<'_>, n: u64, out: &mut dyn W
     let secs = start.elapsed().as_secs_f64();
     let mbs = data.len() as f64 / 1e6 / secs.max(1e-9);
     say(out, &format!("vchan echo-test: bytes={} ok ms={} MB/s={mbs:.2}", data.len(), (secs * 1000.0) as u64));
-    ep.close();
-    link.notify(true);
+    Ok(())
+}
+
+/// The largest message of `--latency`: round `i` sends `i % LATENCY_MAX + 1`
+/// bytes, so sizes cycle through 1..=64 (all fit the smallest ring, 1 KiB).
+pub const LATENCY_MAX: usize = 64;
+
+/// `--latency N`: N round trips, each one message written whole (with its
+/// event), then read back whole and compared; a round is timed from before
+/// the write to the last byte read. Waits block on the event channel (as
+/// `libxenvchan_wait` does), never spin.
+fn latency(ep: &mut Endpoint<'_>, link: &mut Link<'_>, rounds: u32, out: &mut dyn Write) -> Result<(), Failure> {
+    let path = link.path;
+    let data = random_bytes(LATENCY_MAX)?;
+    let mut back = [0u8; LATENCY_MAX];
+    let mut samples: Vec<u64> = Vec::with_capacity(rounds as usize);
+    for i in 0..rounds as usize {
+        let msg = &data[..i % LATENCY_MAX + 1];
+        let start = Instant::now();
+        let mut sent = 0;
+        let mut got = 0;
+        while got < msg.len() {
+            if sent < msg.len() {
+                let w = ep.write(&msg[sent..]).map_err(|e| bad_peer(path, e))?;
+                sent += w.bytes;
+                link.notify(w.notify);
+            }
+            let r = ep.read(&mut back[got..]).map_err(|e| bad_peer(path, e))?;
+            link.notify(r.notify);
+            if got + r.bytes > sent {
+                return Err(Failure::new(
+                    Exit::Mismatch,
+                    format!("{path}: latency round {i}: {} bytes back, only {sent} sent", got + r.bytes),
+                ));
+            }
+            got += r.bytes;
+            if got == msg.len() || r.bytes > 0 {
+                continue;
+            }
+            if ep.peer().map_err(|e| bad_peer(path, e))? == Live::Exited {
+                return Err(gone(path));
+            }
+            let space = if sent < msg.len() { ep.want_space().map_err(|e| bad_peer(path, e))? } else { 0 };
+            if space == 0 && ep.want_data().map_err(|e| bad_peer(path, e))? == 0 && !link.wait(link.timeout)? {
+                return Err(Failure::new(
+                    Exit::Timeout,
+                    format!(
+                        "{path}: latency round {i}: nothing for {} ms ({got} of {} bytes back)",
+                        link.timeout.as_millis(),
+                        msg.len()
+                    ),
+                ));
+            }
+        }
+        samples.push(start.elapsed().as_nanos() as u64);
+        if back[..msg.len()] != *msg {
+            let j = (0..msg.len()).find(|&j| back[j] != msg[j]).unwrap_or(0);
+            return Err(Failure::new(
+                Exit::Mismatch,
+                format!("{path}: latency round {i}: byte {j} differs: sent {:#04x}, got {:#04x}", msg[j], back[j]),
+            ));
+        }
+    }
+    samples.sort_unstable();
+    let us = |p: u32| percentile(&samples, p).map_or(0.0, |ns| ns as f64 / 1000.0);
+    say(
+        out,
+        &format!(
+            "vchan latency: rounds={rounds} bytes=1..{} min_us={:.1} p50_us={:.1} p99_us={:.1} max_us={:.1}",
+            LATENCY_MAX.min(rounds as usize),
+            us(0),
+            us(50),
+            us(99),
+            us(100)
+        ),
+    );
     Ok(())
 }
 
