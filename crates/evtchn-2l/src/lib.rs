@@ -38,11 +38,13 @@ mod naive;
 mod owned;
 mod shared;
 mod source;
+mod vcpus;
 
 pub use decoder::{Decoder, Delivery, Limits, Stats};
 pub use naive::naive_scan;
 pub use owned::{OwnedBitmaps, Raise};
 pub use shared::SharedBitmaps;
 pub use source::EventSource;
+pub use vcpus::OwnedVcpus;
 
 pub use xen_abi::evtchn::{BITS_PER_WORD, NR_EVENT_CHANNELS, NR_WORDS};
