@@ -182,30 +182,34 @@ impl<const N: usize> OwnedVcpus<N> {
 
     /// Moves `port` to vCPU `to` as Linux does (`events_base.c`
     /// `xen_rebind_evtchn_to_cpu`, `events_2l.c` `evtchn_2l_bind_to_cpu`):
-    /// mask it, [`xen_bind_vcpu`](Self::xen_bind_vcpu), clear it in every
-    /// other vCPU's owned bitmap, set it in `to`'s, then
-    /// [`guest_unmask`](Self::guest_unmask) unless it was masked before.
+    /// [`guest_mask`](Self::guest_mask), [`xen_bind_vcpu`](Self::xen_bind_vcpu),
+    /// [`guest_disown`](Self::guest_disown), [`guest_own`](Self::guest_own),
+    /// then [`guest_unmask`](Self::guest_unmask) unless it was masked before.
+    /// While it is masked no decoder starts dispatching it, and the unmask
+    /// re-raises a pending event on the new vCPU. Panics if `to >= N`.
     pub fn guest_move(&self, port: u32, to: usize) {
-        self.guest_move_with(port, to, || {});
-    }
-
-    /// [`guest_move`](Self::guest_move), calling `between` after the port
-    /// left its old vCPU's owned bitmap and before it enters `to`'s (tests
-    /// record the owner change there). Panics if `to >= N`.
-    pub fn guest_move_with(&self, port: u32, to: usize, between: impl FnOnce()) {
         let was_masked = self.guest_mask(port);
         self.xen_bind_vcpu(port, to);
-        let (word, bit) = split(port);
-        for (v, owned) in self.owned.iter().enumerate() {
-            if v != to {
-                owned[word].fetch_and(!bit, Ordering::SeqCst);
-            }
-        }
-        between();
-        self.owned[to][word].fetch_or(bit, Ordering::SeqCst);
+        self.guest_disown(port);
+        self.guest_own(port, to);
         if !was_masked {
             self.guest_unmask(port);
         }
+    }
+
+    /// Guest: clears `port` in every vCPU's owned bitmap (first half of an
+    /// owner change; Linux clears the old CPU's bit first).
+    pub fn guest_disown(&self, port: u32) {
+        let (word, bit) = split(port);
+        for owned in &self.owned {
+            owned[word].fetch_and(!bit, Ordering::SeqCst);
+        }
+    }
+
+    /// Guest: sets `port` in vCPU `vcpu`'s owned bitmap. Panics if `vcpu >= N`.
+    pub fn guest_own(&self, port: u32, vcpu: usize) {
+        let (word, bit) = split(port);
+        self.owned[vcpu][word].fetch_or(bit, Ordering::SeqCst);
     }
 
     /// Is `port`'s pending bit set?
@@ -291,10 +295,11 @@ mod tests {
         assert_eq!((x.owner(3), x.notify_vcpu(3)), (Some(0), 0));
         x.guest_move(3, 1);
         assert_eq!((x.owner(3), x.notify_vcpu(3), x.is_masked(3)), (Some(1), 1, false));
+        x.guest_disown(3);
+        assert_eq!(x.owner(3), None);
+        x.guest_own(3, 1);
         x.guest_mask(3);
-        let mut seen = None;
-        x.guest_move_with(3, 0, || seen = Some(x.owner(3)));
-        assert_eq!(seen, Some(None), "between: owned by nobody");
+        x.guest_move(3, 0);
         assert_eq!((x.owner(3), x.notify_vcpu(3), x.is_masked(3)), (Some(0), 0, true));
     }
 }
