@@ -35,6 +35,7 @@
 //!   `MIN_MOVES` moves while Xen was raising (at most `MAX_RAISES` raises,
 //!   then the test fails), so the threads have run interleaved whatever the
 //!   load; no timing is involved.
+//!
 //! Raise and bind_vcpu of one port are serialized here (a mutex per port):
 //! Xen 4.17 does not, which leaves a window shown by
 //! smp_model.rs `raise_that_read_the_old_notify_vcpu_waits_for_the_next_unmask`.

@@ -132,10 +132,10 @@ impl Model {
     /// pending, unmasked port bound to `v` in the words of `v`'s selector.
     fn decode(&mut self, v: usize) -> Vec<u32> {
         let mut got = vec![];
-        for i in 0..PORTS.len() {
-            if self.sel[v] & (1 << word(PORTS[i])) != 0 && self.pending[i] && !self.masked[i] && self.owner[i] == v {
+        for (i, &p) in PORTS.iter().enumerate() {
+            if self.sel[v] & (1 << word(p)) != 0 && self.pending[i] && !self.masked[i] && self.owner[i] == v {
                 self.pending[i] = false;
-                got.push(PORTS[i]);
+                got.push(p);
             }
         }
         self.sel[v] = 0;
