@@ -16,6 +16,10 @@
 # "ports/<i> (port <p>, vcpu <v>): session with domain 0 closed: received=R answered=A":
 # R and A must equal the tool's 300 for every port, v must be i mod 4; port 0 (the
 # ping-pong port) reports its legacy session's "received=300 answered=300".
+# Then, under FIFO (with `priority=0` on the ping-pong port), `xl save` + `xl restore`: in
+# the new domain the guest offers all 8 ports again ("ports offered=8" a second time),
+# applies the priority again, and a second multi-port ping (100 rounds) is answered on
+# every port: the APs' IPI and timer ports and the per-vCPU state were rebuilt.
 #
 # Could falsely pass: the guest's counters are its own; a port answered from the wrong
 # vCPU would still count (the vCPU in its line is where it was bound, which the smp
@@ -25,7 +29,9 @@
 ROUNDS=300
 for abi in fifo 2l; do
     name=xenbell-smp-$abi
-    sed -e "s/^name *=.*/name = \"$name\"/" -e "s/^cmdline *= *\"\(.*\)\"/cmdline = \"\1 evtchn=$abi\"/" \
+    extra="evtchn=$abi"
+    [ $abi = fifo ] && extra="$extra priority=0"
+    sed -e "s/^name *=.*/name = \"$name\"/" -e "s/^cmdline *= *\"\(.*\)\"/cmdline = \"\1 $extra\"/" \
         /xenbell/xl-configs/xenbell-smp.cfg > /tmp/$name.cfg
     guest_create /tmp/$name.cfg
     wait_guest_line "$name" "xenbell: ports offered=8 remote=0" 40 || fail "$name: no 'ports offered=8' line within 40 s"
@@ -55,6 +61,22 @@ for abi in fifo 2l; do
         fi
     done > /tmp/smp-ports.err || fail "$name: counters differ: $(cat /tmp/smp-ports.err)"
     guest_has_line "$name" "shutdown reason=crash" && fail "$name: the guest crashed"
+    if [ $abi = fifo ]; then
+        xl save "$name" /tmp/$name.save > /tmp/$name.save.log 2>&1 || fail "$name: xl save failed: $(tail -3 /tmp/$name.save.log)"
+        xl restore /tmp/$name.save > /tmp/$name.restore.log 2>&1 || fail "$name: xl restore failed: $(tail -3 /tmp/$name.restore.log)"
+        rm -f /tmp/$name.save
+        wait_guest_line "$name" "xenbell: resumed domid=" 30 || fail "$name: no 'resumed' line within 30 s of xl restore"
+        tb_wait 30 sh -c "[ \$(xl dmesg | grep -c 'xenbell: ports offered=8 remote=0') -ge 2 ] ||
+            [ \$(grep -c 'xenbell: ports offered=8 remote=0' /var/log/xen/console/guest-$name.log) -ge 2 ]" ||
+            fail "$name: the 8 ports were not offered again after the restore"
+        [ "$(guest_output "$name" | grep 'at FIFO priority 0' | sort -u | wc -l)" -ge 2 ] ||
+            fail "$name: priority 0 not applied again after the restore"
+        out=$(/xenbell/xenbell-dom0 ping --ports all --domain "$name" --rounds 100 --json --timeout-ms 5000 2>&1) ||
+            fail "$name: after the restore: ping --ports all exited $?: $out"
+        echo "$out" | grep -q "\"ports\":8,\"answered\":8," || fail "$name: after the restore: not every port answered: $out"
+        echo "$name: after xl save + restore: all 8 ports answered 100 rounds"
+        guest_has_line "$name" "ERROR" && fail "$name: an error line after the restore: $(guest_output "$name" | grep -m1 ERROR)"
+    fi
     guest_destroy "$name"
 done
 pass
