@@ -8,6 +8,8 @@ fn main() {
         println!("cargo:rustc-link-arg-bins=-T{}", ld.display());
         println!("cargo:rustc-link-arg-bins=-z");
         println!("cargo:rustc-link-arg-bins=max-page-size=4096");
+        // Sections not page aligned in the file (linker.ld: aligned in memory only).
+        println!("cargo:rustc-link-arg-bins=--nmagic");
     }
     println!("cargo:rerun-if-changed={}", ld.display());
     println!("cargo:rerun-if-changed=boot/pvh_entry.s");

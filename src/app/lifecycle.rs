@@ -13,7 +13,8 @@
 //!   port and the peer's binding are gone. The old session is reported as
 //!   ended, the watches are set again, a new port is allocated for `remote`
 //!   and published (`state=ready`, guest-state 2), and the next peer is
-//!   served.
+//!   served. With `ports=K` the other ports are offered again too, and a
+//!   `priority=P` is applied again (app::ports::after_move).
 //!
 //! Console lines: `xenbell: suspending`, then `xenbell: suspend cancelled`
 //! or `xenbell: resumed domid=<d> incarnation=<n>` followed by a new
@@ -63,6 +64,7 @@ pub fn suspend_and_resume(sessions: &mut Sessions, remote: DomId, rewatch: fn())
             publish(keys::STATE, keys::state::READY);
             publish(keys::GUEST_STATE, keys::INIT_WAIT);
             events::bind_handler(port, on_event);
+            super::ports::after_move(port, remote);
             log::info!("{}", xenbell_proto::console::Ready { port: port.get(), remote });
         }
         Ok(Outcome::Cancelled) | Err(_) => {

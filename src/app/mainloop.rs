@@ -11,6 +11,7 @@
 use super::control::{self, Control};
 use super::idle::Sample;
 use super::keys;
+use super::ports;
 use super::received;
 use super::session::{Sessions, STATUS_TICK_NS};
 use crate::watchdog::{self, Phase};
@@ -49,9 +50,15 @@ impl Loop {
 
     /// Waits for something to do and does it.
     pub fn step(&mut self) {
-        let open = self.sessions.is_open();
-        let wake = || xenstore::watch_event_pending() || (!open && received() > 0);
-        if open {
+        // Polling: a session (ours, or an extra port's) is open, so the
+        // ports' states are looked at every STATUS_TICK_NS.
+        let polling = self.sessions.is_open() || ports::open_sessions() > 0;
+        let wake = || {
+            xenstore::watch_event_pending()
+                || (!self.sessions.is_open() && received() > 0)
+                || (!polling && ports::open_sessions() > 0)
+        };
+        if polling {
             watchdog::progress(Phase::Idle);
             let left = self.next_status.saturating_sub(time::system_time_ns());
             let _ = wait::wait_until(Some(left), wake);
@@ -65,12 +72,15 @@ impl Loop {
             self.sessions.idle.mark(woke);
             self.sessions.open_legacy();
         }
-        if self.sessions.is_open() {
+        if self.sessions.is_open() || ports::open_sessions() > 0 {
             let now = time::system_time_ns();
-            if open && now >= self.next_status {
-                self.sessions.check_status();
+            if polling && now >= self.next_status {
+                if self.sessions.is_open() {
+                    self.sessions.check_status();
+                }
+                ports::check_sessions();
             }
-            if !open || now >= self.next_status {
+            if !polling || now >= self.next_status {
                 self.next_status = now + STATUS_TICK_NS;
             }
         }

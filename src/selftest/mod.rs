@@ -29,6 +29,10 @@ pub fn run(test: Selftest, on_xen: bool) -> ! {
         report::print(name, None, report::Outcome::Skip, Some(&"needs Xen (not running on Xen)"));
         report::end(report::Outcome::Skip);
     }
+    if test == Selftest::Smp && crate::xen::smp::online() < 2 {
+        report::print(name, None, report::Outcome::Skip, Some(&"needs 2 or more vCPUs (xl config: vcpus = 2..8)"));
+        report::end(report::Outcome::Skip);
+    }
     let mut suite = Suite::new(name);
     checks(&mut suite);
     report::end(suite.finish())

@@ -51,13 +51,10 @@ static DECODER: [Mutex<Decoder>; MAX_CPUS] = [const { Mutex::new(Decoder::new())
 static CONSUMER: [Mutex<Consumer>; MAX_CPUS] = [const { Mutex::new(Consumer::new()) }; MAX_CPUS];
 type Bitmap = [AtomicU64; NR_WORDS];
 /// 2-level: the ports each vCPU dispatches (bit set in exactly one bitmap:
-/// the vCPU Xen notifies for that port). All vCPU 0's at first, as Xen's
-/// ports are.
-static OWNED: [Bitmap; MAX_CPUS] = {
-    let mut a = [const { [const { AtomicU64::new(0) }; NR_WORDS] }; MAX_CPUS];
-    a[0] = [const { AtomicU64::new(!0) }; NR_WORDS];
-    a
-};
+/// the vCPU Xen notifies for that port). All vCPU 0's from mask_all() on,
+/// as Xen's ports are. (Zero here: a non-zero initialiser would put 4 KiB
+/// into the image's .data.)
+static OWNED: [Bitmap; MAX_CPUS] = [const { [const { AtomicU64::new(0) }; NR_WORDS] }; MAX_CPUS];
 /// Upcalls and events dispatched, per vCPU.
 static UPCALLS_ON: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
 static DISPATCHED_ON: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
@@ -70,12 +67,18 @@ static DISPATCHED: AtomicU64 = AtomicU64::new(0);
 static UNHANDLED: AtomicU64 = AtomicU64::new(0);
 static UNHANDLED_LOGGED: AtomicBool = AtomicBool::new(false);
 
-/// Masks every port. Called once shared_info is mapped, before the upcall
-/// is installed.
+/// Masks every port, and gives every port to vCPU 0 (2-level owners).
+/// Called once shared_info is mapped, before the upcall is installed, and
+/// by reset().
 pub fn mask_all() {
     for w in shared::mask() {
         // Plain store of all-ones: nothing is unmasked yet, no bit to keep.
         w.store(!0, Ordering::SeqCst);
+    }
+    for (cpu, owned) in OWNED.iter().enumerate() {
+        for w in owned {
+            w.store(if cpu == 0 { !0 } else { 0 }, Ordering::SeqCst);
+        }
     }
 }
 
@@ -153,9 +156,6 @@ pub fn reset() -> Result<(), XenError> {
     for cpu in 0..MAX_CPUS {
         *DECODER[cpu].lock() = Decoder::new();
         *CONSUMER[cpu].lock() = Consumer::new();
-        for w in &OWNED[cpu] {
-            w.store(if cpu == 0 { !0 } else { 0 }, Ordering::SeqCst);
-        }
     }
     if using_fifo() {
         if let Err(e) = fifo::resume() {

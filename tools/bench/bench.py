@@ -3,20 +3,25 @@
 (image size, smallest memory=) and the event decoder's cost on the host.
 Writes target/bench/report.json, report.md and the SVG pictures beside them.
 
-    bench.py [--quick] [--skip-decoder] [--skip-testbed] [--only-vchan] [--verbose]
+    bench.py [--quick] [--skip-decoder] [--skip-testbed] [--only PHASES] [--rounds N]
+             [--alt-kernel ELF] [--verbose]
 
 Steps (each prints one progress line):
   1. build bench-probe (tools/bench/probe, static, like the dom0 tool)
   2. decoder: `cargo bench -p decoder-bench` (criterion), results from target/criterion/
   3. test bed: the Linux guests' initramfs (guest_initramfs.py: the ping guest's and the vchan
-     guest's), then ONE boot of the test
-     bed (tools/testbed: the `testbed` job, run in-process) with dom0/bench.sh; its files
-     are copied to target/bench/raw/ while the test bed's lock is still held
+     guest's), then ONE boot of the test bed (tools/testbed: the `testbed` job, run in-process)
+     with dom0/bench.sh; its files are copied to target/bench/raw/ while the test bed's lock
+     is still held
   4. footprint: `strip -o` a copy of target/xenbell.elf
   5. report (report.py, svg.py)
 --skip-testbed / --skip-decoder reuse the last run's target/bench/raw/ or criterion results.
---only-vchan: the test bed runs only its vchan phase (about 1.5 min; the report then misses
-the rest and bench.py exits 1).
+--only "exits vchan": run only these phases of dom0/bench.sh (boot rtt exits idle variants memory
+scale density vchan, always in that order; the report shows what they measured, lists the rest as
+missing and bench.py exits 1; vchan alone takes about 1.5 min); --rounds N: rounds per ping batch
+(also the traced exits batch), instead of 1000 (200 with --quick); --alt-kernel ELF: the exits
+phase also traces that kernel (`xenbell-alt`) and pings it and target/xenbell.elf in BATCHES
+alternating batches (`xenbell-cur`, `xenbell-alt`): an A/B of a kernel change inside one boot.
 --quick: fewer runs (1 boot each, 2 batches of 200 rounds, memory= 32, 2, 1, 0, 8 s idle windows,
 1-4 guests at once, 12 guests for density, 2 vchan batches of 256 KiB and 200 round trips),
 for trying it out.
@@ -53,6 +58,7 @@ QUICK = {"BOOTS": 1, "BATCHES": 2, "ROUNDS": 200, "SAMPLE_BATCHES": 1, "VBATCHES
          "MEMS": "32 2 1 0", "IDLE_S": 8, "SCALE": "1 2 4", "SCALE_ROUNDS": 100,
          "DENSITY": 12, "DENSITY_LINUX": 1, "DENSITY_IDLE_S": 5,
          "VCHAN_BATCHES": 2, "VCHAN_BYTES": 262144, "VCHAN_ROUNDS": 200}
+PHASES = "boot rtt exits idle variants memory scale density vchan"   # dom0/bench.sh, in order
 TESTBED_TIMEOUT = 1200   # s for dom0/bench.sh
 PROBE_REL = "target/dom0/x86_64-unknown-linux-gnu/release/bench-probe"
 
@@ -102,7 +108,8 @@ def run_decoder(root: Path, cargo: str) -> None:
     run([cargo, "bench", "-p", "decoder-bench", "--bench", "fifo"])
 
 
-def run_testbed(paths: Paths, out: Path, params: dict, probe: Path, verbose: bool) -> int:
+def run_testbed(paths: Paths, out: Path, params: dict, probe: Path, verbose: bool,
+                alt_kernel: Path | None = None) -> int:
     kernel = paths.root / "target" / "xenbell.elf"
     dom0_tool = paths.root / "target" / "xenbell-dom0"
     for f in (kernel, dom0_tool, probe):
@@ -118,7 +125,7 @@ def run_testbed(paths: Paths, out: Path, params: dict, probe: Path, verbose: boo
     vmlinuz = paths.cache / "boot" / "vmlinuz"
     env = work / "bench.env"
     env.write_text("".join(f"{k}='{v}'\n" for k, v in params.items()))
-    files = [vmlinuz, guest, vguest, probe, env]
+    files = [vmlinuz, guest, vguest, probe, env] + ([alt_kernel.resolve()] if alt_kernel else [])
     raw = out / "raw"
     with command_lock(paths):
         status = tb_script.run(paths, kernel, dom0_tool, BENCH_DIR / "dom0" / "bench.sh", files,
@@ -147,8 +154,11 @@ def main(argv: list[str]) -> int:
     p.add_argument("--quick", action="store_true", help="fewer runs, for trying it out")
     p.add_argument("--skip-decoder", action="store_true")
     p.add_argument("--skip-testbed", action="store_true")
-    p.add_argument("--only-vchan", action="store_true",
-                   help="in the test bed, only the vchan phase (the report misses the rest)")
+    p.add_argument("--only", metavar="PHASES",
+                   help=f'only these test-bed phases, e.g. "exits vchan" (default: all: {PHASES})')
+    p.add_argument("--rounds", type=int, metavar="N", help="rounds per ping batch")
+    p.add_argument("--alt-kernel", metavar="ELF", type=Path,
+                   help="a second xenbell kernel, A/B against target/xenbell.elf in the exits phase")
     p.add_argument("--verbose", "-v", action="store_true", help="every serial line too")
     p.add_argument("--cargo", default=os.environ.get("CARGO", "cargo"))
     a = p.parse_args(argv)
@@ -157,8 +167,15 @@ def main(argv: list[str]) -> int:
     out = root / "target" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     params = dict(QUICK if a.quick else PARAMS)
-    if a.only_vchan:
-        params["ONLY"] = "vchan"
+    if a.only:
+        unknown = set(a.only.split()) - set(PHASES.split())
+        if unknown:
+            p.error(f"--only: no such phase {' '.join(sorted(unknown))} (phases: {PHASES})")
+        params["PHASES"] = a.only
+    if a.rounds:
+        params["ROUNDS"] = a.rounds
+    if a.alt_kernel:
+        params["ALT_KERNEL"] = a.alt_kernel.name
     t0 = time.monotonic()
     timings = {}
     load = LoadSampler()
@@ -177,7 +194,7 @@ def main(argv: list[str]) -> int:
         step("decoder (criterion)", run_decoder, root, a.cargo)
     status = None
     if not a.skip_testbed:
-        status = step("test bed", run_testbed, paths, out, params, probe, a.verbose)
+        status = step("test bed", run_testbed, paths, out, params, probe, a.verbose, a.alt_kernel)
         if status != 0:
             err(f"the test-bed part exited with status {status}; the report shows what it got")
     stripped = step("footprint", strip_image, root, out)

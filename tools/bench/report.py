@@ -401,6 +401,8 @@ def write(root: Path, out: Path, stripped: Path, crit: Path, meta: dict) -> dict
     ex = report_scale.exits(results, raw)
     rep["exits"] = ex
     rep["exits_per_round"] = {g: ex["per_round"].get(g) for g in ("xenbell", "linux")}
+    # xenbell on the 2-level ABI (evtchn=2l) beside the default (FIFO): same run, same rounds
+    rep["exits_per_round"]["xenbell_2l"] = ex["per_round"].get("xenbell-2l")
     rep["idle"] = report_scale.idle(results, raw)
     rep["boot"]["phases"] = report_scale.boot_phases(rep["boot"], raw)
     rep["boot"]["unpause_to_ready_ms"] = {g: rep["boot"]["split"][g]["unpause_to_ready_ms"]

@@ -371,7 +371,7 @@ def markdown(rep: dict) -> list[str]:
     a("")
     a(f"Method: {ex.get('method')}.")
     a("")
-    rows = [(g, ex[g]) for g in ("xenbell", "linux") if g in ex]
+    rows = [(g, ex[g]) for g in ("xenbell", "xenbell-2l", "xenbell-alt", "linux") if g in ex]
     if rows:
         a("| guest | exits / round | by reason (per round) | vCPU wake-ups / round | trace records (lost) | guest's own counters / round |")
         a("|---|---|---|---|---|---|")

@@ -45,6 +45,15 @@ class DiscoverTest(unittest.TestCase):
         self.assertEqual((soak.where, soak.timeout, soak.on_request), ("dom0", 900, True))
         self.assertEqual(own.path, self.dir / "b-own.sh")
 
+    def test_pcpus(self):
+        write(self.dir, "a-smp", "# pcpus: 2\n")
+        write(self.dir, "b-plain", "")
+        self.assertEqual([s.pcpus for s in discover(self.dir)], [2, 1])
+        for bad in ("0", "five", "9"):
+            write(self.dir, "a-smp", f"# pcpus: {bad}\n")
+            with self.assertRaisesRegex(TestbedError, "not a number of CPUs"):
+                discover(self.dir)
+
     def test_bad_timeout_falls_back_to_the_default(self):
         write(self.dir, "t", "# timeout: soon\n")
         self.assertEqual(discover(self.dir)[0].timeout, DEFAULT_TIMEOUT)

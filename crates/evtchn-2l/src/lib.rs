@@ -30,6 +30,26 @@
 //!   [`Decoder::upcall`] takes the [`Delivery`] and re-raises the vector
 //!   through the caller's hook in the edge case.
 //!
+//! Several vCPUs (Xen xen/common/event_2l.c, Linux
+//! `drivers/xen/events/events_2l.c`): `evtchn_pending` and `evtchn_mask` in
+//! shared_info are shared by all vCPUs; only `evtchn_pending_sel` and
+//! `evtchn_upcall_pending` are per vCPU, and `evtchn_2l_set_pending` sets
+//! them on the port's notify vCPU (vCPU 0 unless `EVTCHNOP_bind_vcpu`
+//! moved it; `EVTCHNOP_unmask` re-raises there too). A vCPU whose selector
+//! names a word would therefore also see the other vCPUs' ports of that
+//! word, and two vCPUs could run one port's handler at once. So the guest
+//! keeps one bitmap per vCPU of the ports bound to it (Linux
+//! `cpu_evtchn_mask`), each port's bit set in exactly one, and each vCPU's
+//! decoder scans `pending & !mask & owned` ([`EventSource::owned`],
+//! [`SharedBitmaps::with_owned`]). A port moves like in Linux: mask it,
+//! `EVTCHNOP_bind_vcpu`, clear its bit in the old vCPU's bitmap and set it
+//! in the new one's, unmask (a pending port through `EVTCHNOP_unmask`,
+//! which raises it on the new vCPU). The test-and-clear of the pending bit
+//! still decides which vCPU gets an event, so a scan that read the old
+//! owner's bitmap just before the move may take one event on the old vCPU,
+//! but never the same event twice. [`OwnedVcpus`] emulates both sides for
+//! host tests.
+//!
 //! [`naive_scan`] is the from-bit-0 baseline for benchmarks.
 #![cfg_attr(not(test), no_std)]
 
@@ -38,11 +58,13 @@ mod naive;
 mod owned;
 mod shared;
 mod source;
+mod vcpus;
 
 pub use decoder::{Decoder, Delivery, Limits, Stats};
 pub use naive::naive_scan;
 pub use owned::{OwnedBitmaps, Raise};
 pub use shared::SharedBitmaps;
 pub use source::EventSource;
+pub use vcpus::OwnedVcpus;
 
 pub use xen_abi::evtchn::{BITS_PER_WORD, NR_EVENT_CHANNELS, NR_WORDS};

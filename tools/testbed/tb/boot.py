@@ -39,9 +39,17 @@ def _module(path: Path, args: str = "") -> str:
     return f"{path} {args.replace(',', ',,')}".strip()
 
 
-def linux_dom0(xen: Path, kernel: Path, initramfs: Path) -> list[str]:
-    """Xen + Linux PV dom0 (kernel = vmlinux or vmlinuz) + its initramfs."""
-    return QEMU + ["-kernel", str(xen), "-append", f"{XEN_COMMON} {XEN_LINUX_DOM0}",
+def with_pcpus(cmd: list[str], pcpus: int) -> list[str]:
+    """`cmd` (a QEMU command line) with `-smp pcpus`: Xen's physical CPUs."""
+    out = list(cmd)
+    out[out.index("-smp") + 1] = str(pcpus)
+    return out
+
+
+def linux_dom0(xen: Path, kernel: Path, initramfs: Path, pcpus: int = 1) -> list[str]:
+    """Xen + Linux PV dom0 (kernel = vmlinux or vmlinuz) + its initramfs, on `pcpus`
+    physical CPUs (dom0 itself keeps one vCPU)."""
+    return with_pcpus(QEMU, pcpus) + ["-kernel", str(xen), "-append", f"{XEN_COMMON} {XEN_LINUX_DOM0}",
                    "-initrd", _module(kernel, "console=hvc0 earlyprintk=xen") + "," +
                    _module(initramfs)]
 

@@ -1,7 +1,9 @@
 """`make e2e [SCENARIO=name]`: run test-bed scenarios, one PASS/FAIL line each.
 
 "dom0" scenarios share one boot of Xen + Linux dom0 (job-e2e.sh runs them in order and
-judges them in dom0); "own-boot" scenarios run on the host one by one (host_scenario.py).
+judges them in dom0), one boot per number of physical CPUs they need (`# pcpus: N`, QEMU
+-smp N; run "e2e" for 1, "e2e-<N>cpu" otherwise); "own-boot" scenarios run on the host
+one by one (host_scenario.py).
 A scenario that never reports (dom0 crashed, QEMU hung, ...) is reported FAIL here.
 
 One retry, for the test bed only: when the shared boot went silent before every dom0
@@ -41,19 +43,24 @@ def run(paths: Paths, kernel: Path, dom0_tool: Path | None, names: list[str],
     results = results or Results()
     say(f"scenarios: {' '.join(s.name for s in chosen)}")
     in_dom0 = [s for s in chosen if s.where == "dom0"]
-    if in_dom0:
+    for pcpus in sorted({s.pcpus for s in in_dom0}):
+        group = [s for s in in_dom0 if s.pcpus == pcpus]
+        run_name = "e2e" if pcpus == 1 else f"e2e-{pcpus}cpu"
+        if pcpus > 1:
+            say(f"{len(group)} scenarios on Xen with {pcpus} physical CPUs (QEMU -smp {pcpus}): "
+                f"{' '.join(s.name for s in group)}")
         try:
-            unfinished, why = _run_in_dom0(paths, kernel, dom0_tool, in_dom0, logs, results,
-                                           echo_serial, src, "e2e", retry=True)
+            unfinished, why = _run_in_dom0(paths, kernel, dom0_tool, group, logs, results,
+                                           echo_serial, src, run_name, retry=True, pcpus=pcpus)
             if unfinished:
                 names = " ".join(sc.name for sc in unfinished)
                 say(f"the test bed stopped before these scenarios reported ({why}); "
                     f"running them once more in a fresh boot: {names}")
-                say(f"  (the first boot's serial log, CPU samples at its end: {paths.serial_log('e2e')})")
+                say(f"  (the first boot's serial log, CPU samples at its end: {paths.serial_log(run_name)})")
                 _run_in_dom0(paths, kernel, dom0_tool, unfinished, logs, results, echo_serial,
-                             src, "e2e-retry", retry=False)
+                             src, f"{run_name}-retry", retry=False, pcpus=pcpus)
         except TestbedError as e:
-            for s in in_dom0:
+            for s in group:
                 if not results.reported(s.name):
                     results.report(s.name, f"test bed error: {e}")
     for s in chosen:
@@ -67,7 +74,7 @@ def run(paths: Paths, kernel: Path, dom0_tool: Path | None, names: list[str],
 
 
 def _run_in_dom0(paths, kernel, dom0_tool, chosen, logs, results: Results, echo_serial,
-                 src: Path | None, run: str, retry: bool):
+                 src: Path | None, run: str, retry: bool, pcpus: int = 1):
     """Runs `chosen` in one boot. With `retry`, scenarios that never reported because the
     test bed stopped are returned (with why it stopped) instead of reported as FAIL."""
     overlay = Overlay(paths, kernel, dom0_tool, src)
@@ -77,7 +84,7 @@ def _run_in_dom0(paths, kernel, dom0_tool, chosen, logs, results: Results, echo_
     failing: dict[str, tuple[str, list[str]]] = {}   # FAIL results waiting for their T-END
     begun: dict[str, float] = {}
     fatal = None
-    with Dom0Session(paths, assets, run, overlay, logs, echo_serial) as s:
+    with Dom0Session(paths, assets, run, overlay, logs, echo_serial, pcpus) as s:
         for line, m in s.events():
             if m is None:
                 continue

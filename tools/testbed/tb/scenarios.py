@@ -8,6 +8,8 @@ Header lines (comments near the top of the file):
                           only when named (`make e2e SCENARIO=name`, `make soak`)
     # compat: 4.20        also in the compatibility set of these other Xen releases
                           (`make e2e XEN=4.20` runs that set; every scenario runs on 4.17)
+    # pcpus: 2            needs Xen with that many physical CPUs (QEMU -smp N): the dom0
+                          scenarios with the same pcpus share one boot (default 1)
 A scenario prints exactly one line "PASS <name>" or "FAIL <name>: <reason>" (then, on
 FAIL, the log tail that explains it) and exits 0 only on PASS. Anything else is a FAIL:
 no line, two lines, PASS with a non-zero exit, a timeout. (job-e2e.sh applies the same
@@ -32,6 +34,7 @@ class Scenario:
     timeout: int
     on_request: bool = False
     compat: tuple[str, ...] = ()    # other Xen releases whose compatibility set has it
+    pcpus: int = 1                  # physical CPUs of the Xen it runs under (QEMU -smp)
 
 
 def _header(text: str, key: str) -> str | None:
@@ -50,10 +53,13 @@ def discover(src: Path) -> list[Scenario]:
             raise TestbedError(f"{path}: '# testbed: {where}' is neither dom0 nor own-boot")
         timeout = _header(text, "timeout")
         m = re.search(r"^#\s*compat:(.*)$", text, re.M)
+        pcpus = _header(text, "pcpus") or "1"
+        if not pcpus.isdigit() or not 1 <= int(pcpus) <= 4:
+            raise TestbedError(f"{path}: '# pcpus: {pcpus}' is not a number of CPUs, 1..4")
         found.append(Scenario(path.stem, path, where,
                               int(timeout) if timeout and timeout.isdigit() else DEFAULT_TIMEOUT,
                               (_header(text, "on-request") or "no") == "yes",
-                              tuple(m.group(1).split()) if m else ()))
+                              tuple(m.group(1).split()) if m else (), int(pcpus)))
     return found
 
 

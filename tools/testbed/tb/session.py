@@ -28,14 +28,14 @@ PHASES = [  # (serial pattern, progress line); each shown once
 
 class Dom0Session:
     def __init__(self, paths: Paths, assets: dict, run: str, overlay: initramfs.Overlay,
-                 logs_dir: Path, echo_serial: bool = False):
+                 logs_dir: Path, echo_serial: bool = False, pcpus: int = 1):
         self.run_dir = paths.run_dir(run)
         self.xen = paths.xen
         if self.run_dir.exists():
             shutil.rmtree(self.run_dir)
         image = initramfs.build(assets, self.run_dir, overlay)
         say(f"dom0 initramfs {image} ({image.stat().st_size / 1e6:.1f} MB)")
-        self.qemu = Qemu(boot.linux_dom0(assets["xen"], assets["kernel"], image),
+        self.qemu = Qemu(boot.linux_dom0(assets["xen"], assets["kernel"], image, pcpus),
                          paths.serial_log(run), paths.out / f"{run}.pid", echo_serial)
         self.logs_dir = logs_dir
         self.files = protocol.FileReceiver()
