@@ -197,8 +197,9 @@ pub struct PingArgs {
     /// Bind to this port and look nothing up in xenstore (default: data/xenbell/port)
     #[arg(long, value_name = "P", value_parser = parse_port, allow_hyphen_values = true)]
     pub port: Option<u32>,
-    /// Rounds to play
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_ROUNDS, value_parser = parse_rounds, allow_hyphen_values = true)]
+    /// Rounds to play (default 1000; with --ports, 1 on each port)
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_ROUNDS, value_parser = parse_rounds, allow_hyphen_values = true,
+          default_value_if("ports", clap::builder::ArgPredicate::IsPresent, "1"))]
     pub rounds: u32,
     /// How long to wait for each answer, in milliseconds
     #[arg(long = "timeout-ms", value_name = "T", default_value = "1000", value_parser = parse_timeout, allow_hyphen_values = true)]

@@ -13,6 +13,17 @@ fn usage_err(line: &str) -> String {
 }
 
 #[test]
+fn ping_ports_plays_one_round_unless_told() {
+    let rounds = |line: &str| match p(line).unwrap() {
+        Command::Ping(a) => (a.rounds, a.ports.is_some()),
+        other => panic!("{line}: {other:?}"),
+    };
+    assert_eq!(rounds("ping --domain x --ports all"), (1, true));
+    assert_eq!(rounds("ping --domain x --ports all --rounds 200"), (200, true));
+    assert_eq!(rounds("ping --domain x"), (1000, false));
+}
+
+#[test]
 fn ping_defaults_and_all_options() {
     assert_eq!(
         p("ping --domain xenbell").unwrap(),
