@@ -170,12 +170,9 @@ fn start(vcpu: u32) -> Result<(), XenError> {
     STATE[vcpu as usize].store(STARTING, Ordering::Relaxed);
     // SAFETY: rip is the AP entry, rsp the top of a stack reserved for this
     // AP alone, cr3 our page tables: the vCPU runs our code on our memory.
-    match unsafe { hypercall::vcpu_raw(VCPUOP_initialise, vcpu, &mut ctx) } {
-        Ok(_) => {}
-        // Initialised before (e.g. by an earlier kernel): VCPUOP_up alone
-        // would resume its old state, not ours.
-        Err(e) => return Err(e),
-    }
+    // EEXIST (initialised before, e.g. by an earlier kernel) is an error
+    // too: VCPUOP_up alone would resume that old state, not ours.
+    unsafe { hypercall::vcpu_raw(VCPUOP_initialise, vcpu, &mut ctx) }?;
     hypercall::vcpu(VCPUOP_up, vcpu, &mut ())?;
     let deadline = time::system_time_ns() + AP_START_NS;
     loop {
@@ -215,8 +212,9 @@ fn ap_main(vcpu: u32) {
         Err(e) => {
             log::error!("vcpu {vcpu}: set-up: {e}: taking it down");
             STATE[vcpu as usize].store(FAILED, Ordering::Release);
-            // SAFETY-free: VCPUOP_down of ourselves; Xen deschedules us for
-            // good (the boot CPU and the others go on).
+            // VCPUOP_down of ourselves: Xen deschedules this vCPU for good
+            // (the boot vCPU and the others go on; were we the last one
+            // running, the domain would be powered off).
             let _ = hypercall::vcpu(VCPUOP_down, vcpu, &mut ());
         }
     }
