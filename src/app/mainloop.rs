@@ -11,15 +11,16 @@
 use super::control::{self, Control};
 use super::idle::Sample;
 use super::keys;
-use super::ports;
 use super::received;
 use super::session::{Sessions, STATUS_TICK_NS};
+use super::{ports, vcpus};
 use crate::watchdog::{self, Phase};
 use crate::xen::{time, wait, xenstore};
 
 /// Watch tokens (any string; ours name what they watch).
 const TOKEN_PEER: &str = "peer-state";
 const TOKEN_CONTROL: &str = "control-shutdown";
+const TOKEN_CPU: &str = "cpu";
 
 pub struct Loop {
     pub sessions: Sessions,
@@ -89,12 +90,13 @@ impl Loop {
     /// Takes every queued watch event, then acts once per token: the
     /// handlers read the current value, so one read serves many events.
     fn dispatch_watch_events(&mut self, woke: Sample) {
-        let (mut peer, mut control) = (false, false);
+        let (mut peer, mut control, mut cpu) = (false, false, false);
         loop {
             match xenstore::next_watch_event(0) {
                 Ok(Some((_, token))) => match token.as_str() {
                     TOKEN_PEER => peer = true,
                     TOKEN_CONTROL => control = true,
+                    TOKEN_CPU => cpu = true,
                     other => log::debug!("pingpong: watch event with unknown token {}", keys::shown(other)),
                 },
                 Ok(None) => break,
@@ -113,6 +115,9 @@ impl Loop {
         if control {
             self.control.on_request(&mut self.sessions, self.remote, register_watches);
         }
+        if cpu {
+            vcpus::on_change();
+        }
         if (peer || control) && !self.sessions.is_open() {
             // Woken, but no session came of it (the previous peer's 6 after
             // its 5, a repeat, our own ack): idle again from here, the reads
@@ -130,6 +135,12 @@ fn register_watches() {
     for (path, token) in [(keys::PEER_STATE, TOKEN_PEER), (control::SHUTDOWN, TOKEN_CONTROL)] {
         if let Err(e) = xenstore::watch(path, token) {
             super::fatal(e);
+        }
+    }
+    // vCPU hotplug (`xl vcpu-set`): only a domain with several vCPUs.
+    if vcpus::hotpluggable() {
+        if let Err(e) = xenstore::watch(vcpus::CPU_DIR, TOKEN_CPU) {
+            log::warn!("{e}: `xl vcpu-set` will not be followed");
         }
     }
     control::advertise();

@@ -26,6 +26,7 @@ mod mainloop;
 mod ports;
 mod session;
 mod vchan;
+mod vcpus;
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 

@@ -42,7 +42,10 @@ struct Extra {
     index: u32,
     /// The port in this domain (a new one after a move).
     port: AtomicU32,
+    /// The vCPU it belongs on (i mod the vCPUs online at boot), and the
+    /// one it is bound to now (vCPU 0 while its own is offline).
     vcpu: u32,
+    on: AtomicU32,
     received: AtomicU64,
     answered: AtomicU64,
     open: AtomicBool,
@@ -87,7 +90,7 @@ impl Extra {
             "pingpong: {PORTS_DIR}/{} (port {}, vcpu {}): session with domain {} closed: received={r} answered={a}{why}",
             self.index,
             self.port.load(Ordering::Relaxed),
-            self.vcpu,
+            self.on.load(Ordering::Relaxed),
             REMOTE.load(Ordering::Relaxed)
         );
         if report {
@@ -183,6 +186,7 @@ pub fn offer(k: u32, first: Port, remote: DomId) {
                 index: i,
                 port: AtomicU32::new(0),
                 vcpu: vcpus[i as usize % vcpus.len()],
+                on: AtomicU32::new(0),
                 received: AtomicU64::new(0),
                 answered: AtomicU64::new(0),
                 open: AtomicBool::new(false),
@@ -221,16 +225,48 @@ fn bind_all(first: Port, remote: DomId) {
             position[at] = n as u32;
         });
         events::bind_handler(port, on_extra);
-        if e.vcpu != 0 {
+        e.on.store(0, Ordering::Relaxed);
+        if e.vcpu != 0 && smp::is_online(e.vcpu) {
             if let Err(err) = events::bind_vcpu(port, e.vcpu) {
                 fatal(format_args!("{PORTS_DIR}/{i}: port {}: to vcpu {}: {err}", port.get(), e.vcpu));
             }
+            e.on.store(e.vcpu, Ordering::Relaxed);
         }
         publish(i, port);
         low = low.min(port.get());
         high = high.max(port.get());
     }
     log::info!("{}", xenbell_proto::console::PortsOffered { count: k, remote, lowest: low, highest: high });
+}
+
+/// Moves every extra port bound to `vcpu` to vCPU 0 (before `vcpu` goes
+/// offline). Main loop.
+pub fn move_off(vcpu: u32) {
+    move_ports(|e| e.on.load(Ordering::Relaxed) == vcpu, 0);
+}
+
+/// Moves the extra ports that belong on `vcpu` back to it (once it is
+/// online again). Main loop.
+pub fn move_back(vcpu: u32) {
+    move_ports(|e| e.vcpu == vcpu && e.on.load(Ordering::Relaxed) != vcpu, vcpu);
+}
+
+fn move_ports(which: impl Fn(&Extra) -> bool, to: u32) {
+    let Some(all) = EXTRA.get() else { return };
+    let mut moved = 0;
+    for e in all.iter().filter(|e| which(e)) {
+        let Some(port) = e.port() else { continue };
+        match events::bind_vcpu(port, to) {
+            Ok(()) => {
+                e.on.store(to, Ordering::Relaxed);
+                moved += 1;
+            }
+            Err(err) => log::warn!("pingpong: {PORTS_DIR}/{} (port {}): to vcpu {to}: {err}", e.index, port.get()),
+        }
+    }
+    if moved > 0 {
+        log::info!("pingpong: {moved} ports moved to vcpu {to}");
+    }
 }
 
 /// In a new domain after a restore or migration, once the ping-pong port

@@ -122,8 +122,13 @@ fn init_control(vcpu: usize) -> Result<(), XenError> {
 }
 
 /// EVTCHNOP_init_control for another vCPU, once the domain is on FIFO:
-/// before any port is routed to it (its timer, its IPIs).
+/// before any port is routed to it (its timer, its IPIs). Nothing if it
+/// has its control block in this domain already (e.g. re-initialised by
+/// [`resume`] while the vCPU was down).
 pub fn init_vcpu(vcpu: usize) -> Result<(), XenError> {
+    if INITIALISED.load(Ordering::Relaxed) & (1 << vcpu) != 0 {
+        return Ok(());
+    }
     init_control(vcpu)
 }
 

@@ -42,11 +42,13 @@ const AP_START_NS: u64 = 2_000_000_000;
 static ONLINE: AtomicU64 = AtomicU64::new(1);
 /// vCPUs the domain has (VCPUOP_is_up answers for them), 0 until counted.
 static PRESENT: AtomicU32 = AtomicU32::new(0);
-/// Per AP: 0 not started, 1 starting, 2 online, 3 failed.
+/// Per AP: 0 not started, 1 starting, 2 online, 3 failed, 4 going down
+/// or down (VCPUOP_down of itself; VCPUOP_up brings it back).
 static STATE: [AtomicU8; MAX_CPUS] = [const { AtomicU8::new(0) }; MAX_CPUS];
 const STARTING: u8 = 1;
 const UP: u8 = 2;
 const FAILED: u8 = 3;
+const DOWN: u8 = 4;
 /// Each vCPU's IPI port and VIRQ_TIMER port (0: none; vCPU 0's timer is
 /// wait.rs's, and it has an IPI port only when there are APs).
 static IPI_PORT: [AtomicU32; MAX_CPUS] = [const { AtomicU32::new(0) }; MAX_CPUS];
@@ -247,17 +249,34 @@ fn bind_ipi_port(vcpu: u32) -> Result<(), XenError> {
 /// their ports are gone with the old domain and the per-vCPU upcall vector
 /// is not in the migration stream. Each gets both again.
 pub fn resume() -> Result<(), XenError> {
-    if online() < 2 {
+    if PRESENT.load(Ordering::Relaxed) < 2 {
         return Ok(());
     }
-    IPI_PORT[0].store(0, Ordering::Relaxed);
+    for port in IPI_PORT.iter().chain(&TIMER_PORT) {
+        port.store(0, Ordering::Relaxed);
+    }
     bind_ipi_port(0)?;
-    for vcpu in online_vcpus().filter(|&v| v != 0) {
-        IPI_PORT[vcpu as usize].store(0, Ordering::Relaxed);
-        upcall::reinstall_for(vcpu)?;
-        bind_own_ports(vcpu)?;
+    for vcpu in 1..MAX_CPUS as u32 {
+        match STATE[vcpu as usize].load(Ordering::Acquire) {
+            UP => rebuild(vcpu)?,
+            // Rebuilt when it comes up again (bring_up).
+            DOWN => {
+                STALE.fetch_or(1 << vcpu, Ordering::AcqRel);
+            }
+            _ => {}
+        }
     }
     Ok(())
+}
+
+/// APs that were down across a resume: their ports and upcall vector are
+/// set up again when they come back.
+static STALE: AtomicU64 = AtomicU64::new(0);
+
+/// An AP's per-vCPU state in a new domain (from any vCPU).
+fn rebuild(vcpu: u32) -> Result<(), XenError> {
+    upcall::reinstall_for(vcpu)?;
+    bind_own_ports(vcpu)
 }
 
 /// Counts an event of `port` handled on `vcpu` when `mine` (the port
@@ -317,6 +336,82 @@ pub fn run_on(vcpu: u32, work: fn(u32)) -> Result<(), XenError> {
     }
     let _ = WORK.set(vcpu as usize, work);
     send_ipi(vcpu)
+}
+
+/// On an AP (run_on): VCPUOP_down of itself. Xen deschedules it inside the
+/// hypercall; VCPUOP_up (from [`bring_up`]) makes the hypercall return,
+/// and the AP is online again, with its ports and state as they were.
+fn down_self(vcpu: u32) {
+    STATE[vcpu as usize].store(DOWN, Ordering::Release);
+    if let Err(e) = hypercall::vcpu(VCPUOP_down, vcpu, &mut ()) {
+        log::error!("vcpu {vcpu}: {e}: stays online");
+    }
+    ONLINE.fetch_or(1 << vcpu, Ordering::AcqRel);
+    STATE[vcpu as usize].store(UP, Ordering::Release);
+}
+
+/// Waits (yielding) until `done`, for at most AP_START_NS.
+fn wait_for(done: impl Fn() -> bool) -> bool {
+    let deadline = time::system_time_ns() + AP_START_NS;
+    while !done() {
+        if time::system_time_ns() > deadline {
+            return false;
+        }
+        let _ = super::sched::yield_now();
+    }
+    true
+}
+
+/// Takes AP `vcpu` offline (CPU hot-unplug, `xl vcpu-set`): it leaves the
+/// online set at once (nothing new is routed to it), then takes itself
+/// down with VCPUOP_down; returns once Xen says it is down. The caller
+/// moves the ports it handles elsewhere first: events for a down vCPU wait
+/// until it is up again. Main loop (boot vCPU), interrupts on.
+pub fn take_down(vcpu: u32) -> Result<(), XenError> {
+    if vcpu == 0 || !is_online(vcpu) {
+        return Err(XenError { op: "VCPUOP_down (not an online AP)", errno: Errno(errno::EINVAL) });
+    }
+    ONLINE.fetch_and(!(1 << vcpu), Ordering::AcqRel);
+    let _ = WORK.set(vcpu as usize, down_self);
+    send_ipi(vcpu)?;
+    let down = || {
+        STATE[vcpu as usize].load(Ordering::Acquire) == DOWN
+            && hypercall::vcpu(VCPUOP_is_up, vcpu, &mut ()).is_ok_and(|up| up == 0)
+    };
+    if wait_for(down) {
+        Ok(())
+    } else {
+        Err(XenError { op: "VCPUOP_down (the AP did not go down within 2 s)", errno: Errno(errno::ETIMEDOUT) })
+    }
+}
+
+/// Brings AP `vcpu` (back) online: VCPUOP_up for one taken down, the whole
+/// start for one never started (e.g. down at boot). Main loop.
+pub fn bring_up(vcpu: u32) -> Result<(), XenError> {
+    if vcpu == 0 || vcpu >= PRESENT.load(Ordering::Relaxed).min(MAX_CPUS as u32) {
+        return Err(XenError { op: "VCPUOP_up (no such AP)", errno: Errno(errno::EINVAL) });
+    }
+    match STATE[vcpu as usize].load(Ordering::Acquire) {
+        UP => return Ok(()),
+        DOWN => {
+            let stale = STALE.fetch_and(!(1 << vcpu), Ordering::AcqRel) & (1 << vcpu) != 0;
+            match hypercall::vcpu(VCPUOP_up, vcpu, &mut ()) {
+                Ok(_) if stale => rebuild(vcpu)?,
+                Ok(_) => {}
+                // Down across a save/restore: Xen saves no context for a
+                // down vCPU (hvm_save_cpu_ctxt skips it), so in the new
+                // domain it is uninitialised and starts afresh.
+                Err(e) if stale && e.errno == Errno(errno::EINVAL) => return start(vcpu),
+                Err(e) => return Err(e),
+            }
+        }
+        _ => return start(vcpu),
+    }
+    if wait_for(|| STATE[vcpu as usize].load(Ordering::Acquire) == UP) {
+        Ok(())
+    } else {
+        Err(XenError { op: "VCPUOP_up (the AP did not come back within 2 s)", errno: Errno(errno::ETIMEDOUT) })
+    }
 }
 
 /// IPI and VIRQ_TIMER events handled on the wrong vCPU (see [`check_route`]).

@@ -9,9 +9,10 @@ use core::cell::UnsafeCell;
 
 use spin::Once;
 use x86_64::instructions::segmentation::{Segment, CS, DS, ES, FS, GS, SS};
-use x86_64::instructions::tables::load_tss;
-use x86_64::structures::gdt::{Descriptor, GlobalDescriptorTable, SegmentSelector};
+use x86_64::instructions::tables::{lgdt, load_tss};
+use x86_64::structures::gdt::{Descriptor, SegmentSelector};
 use x86_64::structures::tss::TaskStateSegment;
+use x86_64::structures::DescriptorTablePointer;
 use x86_64::VirtAddr;
 
 use super::stacks;
@@ -38,18 +39,56 @@ static TSS: [Tss; MAX_CPUS] = [const { Tss(UnsafeCell::new(TaskStateSegment::new
 
 /// Null, code, data, then one 16-byte TSS descriptor (two slots) per CPU.
 const GDT_SLOTS: usize = 3 + 2 * MAX_CPUS;
+const CODE: u16 = 8;
+const DATA: u16 = 16;
+const fn tss_selector(cpu: usize) -> u16 {
+    ((3 + 2 * cpu) * 8) as u16
+}
+/// The TSS descriptor's busy bit (type 0xB busy, 0x9 available: SDM vol. 3,
+/// 8.2.2), set by the CPU at `ltr`.
+const TSS_BUSY: u64 = 1 << 41;
 
-struct Gdt {
-    table: GlobalDescriptorTable<GDT_SLOTS>,
-    code: SegmentSelector,
-    data: SegmentSelector,
-    tss: [SegmentSelector; MAX_CPUS],
+#[repr(C, align(16))]
+struct Table([u64; GDT_SLOTS]);
+
+/// The GDT, as raw descriptors: built once by [`build`]; afterwards the
+/// CPUs write it too (`ltr` sets a TSS descriptor's busy bit) and [`load`]
+/// clears one busy bit before an AP's `ltr` (an AP started afresh after a
+/// restore finds its descriptor still busy). Reached only through raw
+/// pointers, never a reference.
+static mut GDT: Table = Table([0; GDT_SLOTS]);
+static BUILT: Once<()> = Once::new();
+
+fn gdt() -> *mut u64 {
+    // SAFETY: only the address of the static is taken.
+    unsafe { core::ptr::addr_of_mut!(GDT.0).cast() }
 }
 
-static GDT: Once<Gdt> = Once::new();
+/// Fills the table: flat 64-bit code and data, each CPU's TSS descriptor.
+fn build() {
+    BUILT.call_once(|| {
+        let raw = |d: Descriptor| match d {
+            Descriptor::UserSegment(v) => [v, 0],
+            Descriptor::SystemSegment(lo, hi) => [lo, hi],
+        };
+        let mut slots = [0u64; GDT_SLOTS];
+        slots[(CODE / 8) as usize] = raw(Descriptor::kernel_code_segment())[0];
+        slots[(DATA / 8) as usize] = raw(Descriptor::kernel_data_segment())[0];
+        for cpu in 0..MAX_CPUS {
+            // SAFETY: only the TSS's address is taken (the descriptor holds
+            // base and limit); it lives for ever.
+            let [lo, hi] = raw(Descriptor::tss_segment(unsafe { &*TSS[cpu].0.get() }));
+            let at = (tss_selector(cpu) / 8) as usize;
+            slots[at] = lo;
+            slots[at + 1] = hi;
+        }
+        // SAFETY: the boot CPU alone, once, before any `lgdt` of the table.
+        unsafe { core::ptr::write_volatile(core::ptr::addr_of_mut!(GDT), Table(slots)) };
+    });
+}
 
 pub fn code_selector() -> u16 {
-    GDT.get().map(|g| g.code.0).unwrap_or(0x08)
+    CODE
 }
 
 /// Sets the IST stacks (exception, double fault, NMI/MCE: their tops) of
@@ -72,26 +111,25 @@ pub fn init() {
 
 /// Loads the GDT, the segment registers and `cpu`'s TSS on this CPU.
 pub fn load(cpu: usize) {
-    let gdt = GDT.call_once(|| {
-        let mut table = GlobalDescriptorTable::<GDT_SLOTS>::empty();
-        let code = table.append(Descriptor::kernel_code_segment());
-        let data = table.append(Descriptor::kernel_data_segment());
-        let tss = core::array::from_fn(|i| {
-            // SAFETY: only the TSS's address is taken here (the descriptor
-            // holds base and limit); it lives for ever.
-            table.append(Descriptor::tss_segment(unsafe { &*TSS[i].0.get() }))
-        });
-        Gdt { table, code, data, tss }
-    });
-    gdt.table.load();
-    // SAFETY: the selectors index the GDT just loaded, whose descriptors are
-    // valid flat 64-bit code/data segments and TSSs that live forever; each
-    // CPU loads its own TSS once.
+    build();
+    let tss = tss_selector(cpu);
+    // SAFETY: `cpu`'s TSS descriptor is used by `cpu` alone, which is this
+    // CPU, not yet running on it: clearing its busy bit makes `ltr` accept
+    // it again (a no-op the first time).
     unsafe {
-        CS::set_reg(gdt.code);
+        let d = gdt().add((tss / 8) as usize);
+        core::ptr::write_volatile(d, core::ptr::read_volatile(d) & !TSS_BUSY);
+    }
+    let ptr = DescriptorTablePointer { limit: (GDT_SLOTS * 8 - 1) as u16, base: VirtAddr::new(gdt() as u64) };
+    // SAFETY: the table is complete (build) and static; the selectors index
+    // flat 64-bit code/data descriptors and this CPU's TSS, which lives for
+    // ever.
+    unsafe {
+        lgdt(&ptr);
+        CS::set_reg(SegmentSelector(CODE));
         for set in [DS::set_reg, ES::set_reg, FS::set_reg, GS::set_reg, SS::set_reg] {
-            set(gdt.data);
+            set(SegmentSelector(DATA));
         }
-        load_tss(gdt.tss[cpu]);
+        load_tss(SegmentSelector(tss));
     }
 }
