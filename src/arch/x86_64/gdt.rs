@@ -74,10 +74,10 @@ fn build() {
         let mut slots = [0u64; GDT_SLOTS];
         slots[(CODE / 8) as usize] = raw(Descriptor::kernel_code_segment())[0];
         slots[(DATA / 8) as usize] = raw(Descriptor::kernel_data_segment())[0];
-        for cpu in 0..MAX_CPUS {
+        for (cpu, tss) in TSS.iter().enumerate() {
             // SAFETY: only the TSS's address is taken (the descriptor holds
             // base and limit); it lives for ever.
-            let [lo, hi] = raw(Descriptor::tss_segment(unsafe { &*TSS[cpu].0.get() }));
+            let [lo, hi] = raw(Descriptor::tss_segment(unsafe { &*tss.0.get() }));
             let at = (tss_selector(cpu) / 8) as usize;
             slots[at] = lo;
             slots[at + 1] = hi;
