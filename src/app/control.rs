@@ -62,6 +62,39 @@ impl Control {
     }
 }
 
+impl Control {
+    /// As [`Control::on_request`], for a mode without ping-pong sessions
+    /// (`mode=vchan`): `poweroff`, `halt` and `reboot` are acknowledged,
+    /// then `leave` says goodbye to whoever is connected, then the domain
+    /// ends. `suspend` is not advertised there ([`advertise_end_only`]):
+    /// asked anyway, it gets one warning and no ack.
+    pub fn on_request_leaving(&mut self, leave: impl FnOnce()) {
+        let Some(value) = keys::read(SHUTDOWN) else { return };
+        if value.is_empty() || self.last.as_deref() == Some(value.as_str()) {
+            self.last = (!value.is_empty()).then_some(value);
+            return;
+        }
+        let reason = match value.as_str() {
+            "poweroff" | "halt" => Reason::Poweroff,
+            "reboot" => Reason::Reboot,
+            "suspend" => {
+                log::warn!("{SHUTDOWN}: request suspend: not supported in this mode (not advertised): ignored");
+                self.last = Some(value);
+                return;
+            }
+            _ => {
+                log::warn!("{SHUTDOWN}: unknown request {}: ignored", keys::shown(&value));
+                self.last = Some(value);
+                return;
+            }
+        };
+        log::info!("control: request {value}: acknowledged");
+        ack();
+        leave();
+        shutdown::end(reason)
+    }
+}
+
 /// Acknowledges, closes the session (the peer reads `leaving`), ends.
 fn shut(sessions: &mut Sessions, value: &str, reason: Reason, leaving: &str) -> ! {
     log::info!("control: request {value}: acknowledged");
@@ -78,6 +111,13 @@ fn ack() {
 /// Says which requests we answer (all three). A failed write is a warning.
 pub fn advertise() {
     for key in FEATURES {
+        publish(key, "1");
+    }
+}
+
+/// Says we answer poweroff and reboot, not suspend (`mode=vchan`).
+pub fn advertise_end_only() {
+    for key in &FEATURES[..2] {
         publish(key, "1");
     }
 }

@@ -20,6 +20,11 @@
 //! stay allocated, retried before each new offer) and the channel offered
 //! again on fresh pages and a fresh port.
 //!
+//! The toolstack: `xl shutdown` and `xl reboot` are answered (the client
+//! first sees `srv_live` = 0 and an event, as at libxenvchan_close), `xl
+//! save` is not (control/feature-suspend is not advertised: the grant
+//! table and the offer are not rebuilt in a new domain).
+//!
 //! Nothing here runs in the upcall except [`on_event`], which only counts.
 
 use alloc::alloc::{alloc_zeroed, dealloc, Layout};
@@ -37,6 +42,7 @@ use xen_abi::{DomId, Port};
 use xenbell_proto::console::{VchanClientGone, VchanReady};
 use xs_wire::{Perm, PermKind, XsError};
 
+use super::control::{self, Control};
 use crate::watchdog::{self, Phase};
 use crate::xen::xenstore::{self, XsClientError, XsErrorKind};
 use crate::xen::{events, evtchn, grant, wait};
@@ -208,6 +214,11 @@ pub fn run(cfg: &Config) -> ! {
     let path = format!("/local/domain/{domid}/{rel}");
     let own: DomId =
         domid.parse().unwrap_or_else(|_| super::fatal(format_args!("xenstore domid: bad value {domid:?}")));
+    if let Err(e) = xenstore::watch(control::SHUTDOWN, TOKEN_CONTROL) {
+        super::fatal(e);
+    }
+    control::advertise_end_only();
+    let mut ctl = Control::new();
     let mut kept: Vec<Offer> = Vec::new();
     loop {
         kept.retain_mut(|o| !o.teardown().is_empty());
@@ -217,7 +228,7 @@ pub fn run(cfg: &Config) -> ! {
             super::fatal(e);
         }
         log::info!("{}", VchanReady { path: &path });
-        let (end, bytes) = serve(&offer, orders);
+        let (end, bytes) = serve(&offer, orders, &mut ctl);
         // libxenvchan_close: srv_live = 0, then an event, so a client still
         // there (one we dropped) sees the server go.
         offer.page.shared_page().srv_live.store(vchan::LIVE_EXITED, Ordering::SeqCst);
@@ -267,9 +278,20 @@ fn is_eagain(e: &XsClientError) -> bool {
     matches!(&e.kind, XsErrorKind::Client(xs_client::Error::Store(XsError::EAGAIN)))
 }
 
+const TOKEN_CONTROL: &str = "control-shutdown";
+
+/// Takes the queued watch events; true if `control/shutdown` fired.
+fn control_fired() -> bool {
+    let mut fired = false;
+    while let Ok(Some((_, token))) = xenstore::next_watch_event(0) {
+        fired |= token == TOKEN_CONTROL;
+    }
+    fired
+}
+
 /// Echoes until the client leaves or breaks the protocol; returns why, and
-/// the bytes echoed.
-fn serve(offer: &Offer, orders: Orders) -> (End, u64) {
+/// the bytes echoed. A poweroff or reboot request ends the domain from here.
+fn serve(offer: &Offer, orders: Orders, ctl: &mut Control) -> (End, u64) {
     let (left, right) = offer.rings(orders);
     let page = offer.page.shared_page();
     let port = offer.port.expect("an offer being served has a port");
@@ -285,6 +307,14 @@ fn serve(offer: &Offer, orders: Orders) -> (End, u64) {
         }
     };
     loop {
+        // The toolstack's requests, also while data flows without a pause.
+        if xenstore::watch_event_pending() && control_fired() {
+            ctl.on_request_leaving(|| {
+                page.srv_live.store(vchan::LIVE_EXITED, Ordering::SeqCst);
+                notify();
+                log::info!("vchan: closed by the toolstack's request after {bytes} bytes");
+            });
+        }
         let seen = EVENTS.load(Ordering::Acquire);
         let step = || -> Result<Option<usize>, VchanError> {
             if ep.peer()? == Live::Exited {
@@ -331,6 +361,6 @@ fn serve(offer: &Offer, orders: Orders) -> (End, u64) {
             Err(e) => return (End::Broken(e.to_string()), bytes),
         }
         watchdog::progress(Phase::Asleep);
-        wait::idle_until(|| EVENTS.load(Ordering::Acquire) != seen);
+        wait::idle_until(|| EVENTS.load(Ordering::Acquire) != seen || xenstore::watch_event_pending());
     }
 }

@@ -14,7 +14,9 @@
 # 3. `--corrupt`: the client sets left.prod 1 MiB + 1 past the server's cons; the guest must
 #    print exactly one "vchan client dropped" line naming the corrupt ring, close the
 #    channel (the tool waits for srv_live = 0), stay up, and serve a new echo-test.
-# 4. vchan_order=16 vchan=3: 64 KiB rings on granted pages, 1 MiB echo-test on .../0/3.
+# 4. vchan_order=16 vchan=3: 64 KiB rings on granted pages, 1 MiB echo-test on .../0/3;
+#    then `xl shutdown -w`: mode=vchan advertises feature-poweroff and must acknowledge and
+#    power off ("control: request poweroff: acknowledged", "shutdown reason=poweroff").
 # 5. Xen's server: vchan-socket-proxy --mode=server 0 P - in dom0 with 1 MiB on its stdin
 #    (a FIFO kept open); our client in cat mode sends another 1 MiB. Both directions'
 #    sha256 must match.
@@ -53,14 +55,19 @@ out=$(/xenbell/xenbell-dom0 vchan --domain $name --echo-test 65536 --timeout-ms 
 guest_has_line $name "shutdown reason=crash" && fail "the guest crashed"
 guest_destroy $name
 
-# Rings on extra granted pages: vchan_order=16 (both rings 64 KiB), vchan=3.
+# Rings on extra granted pages: vchan_order=16 (both rings 64 KiB), vchan=3; then `xl shutdown`.
 sed -i 's/^cmdline = .*/cmdline = "log=info mode=vchan remote=0 vchan=3 vchan_order=16"/' /tmp/$name.cfg
 guest_create /tmp/$name.cfg
 wait_guest_line $name "xenbell: vchan ready path=/local/domain/[0-9]+/data/vchan/0/3" 30 || fail "vchan_order=16: no ready line"
 out=$(/xenbell/xenbell-dom0 vchan --domain $name --path "/local/domain/$(guest_domid $name)/data/vchan/0/3" \
     --echo-test 1048576 --timeout-ms 5000 2>&1) || fail "vchan_order=16: echo-test exited $?: $out"
 echo "vchan_order=16: $out"
-guest_destroy $name
+# The toolstack: `xl shutdown` is answered in mode=vchan too (feature-poweroff), no destroy.
+[ "$(xs_read $name control/feature-poweroff)" = 1 ] || fail "mode=vchan: control/feature-poweroff is not 1"
+xl shutdown -w $name > /tmp/$name.shutdown 2>&1 || fail "mode=vchan: xl shutdown -w failed: $(cat /tmp/$name.shutdown)"
+wait_guest_line $name "xenbell: shutdown reason=poweroff" 10 || fail "mode=vchan: no 'shutdown reason=poweroff' after xl shutdown"
+guest_has_line $name "control: request poweroff: acknowledged" || fail "mode=vchan: the request was not acknowledged"
+echo "mode=vchan: xl shutdown answered"
 
 # Against Xen's own server, dom0 loopback.
 VP=/local/domain/0/data/vchan/0/7
