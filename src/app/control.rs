@@ -62,37 +62,50 @@ impl Control {
     }
 }
 
+/// A request for a mode without ping-pong sessions (`mode=vchan`).
+pub enum Request {
+    /// poweroff, halt or reboot (not yet acknowledged): the request's value
+    /// and how to end.
+    End(String, Reason),
+    /// suspend, acknowledged already.
+    Suspend,
+}
+
 impl Control {
     /// As [`Control::on_request`], for a mode without ping-pong sessions
-    /// (`mode=vchan`): `poweroff`, `halt` and `reboot` are acknowledged,
-    /// then `leave` says goodbye to whoever is connected, then the domain
-    /// ends. `suspend` is not advertised there ([`advertise_end_only`]):
-    /// asked anyway, it gets one warning and no ack.
-    pub fn on_request_leaving(&mut self, leave: impl FnOnce()) {
-        let Some(value) = keys::read(SHUTDOWN) else { return };
+    /// (`mode=vchan`): what was asked, for the caller to carry out (after
+    /// its goodbye: [`end`] for `End`; the suspend for `Suspend`).
+    pub fn take_request(&mut self) -> Option<Request> {
+        let value = keys::read(SHUTDOWN)?;
         if value.is_empty() || self.last.as_deref() == Some(value.as_str()) {
             self.last = (!value.is_empty()).then_some(value);
-            return;
+            return None;
         }
-        let reason = match value.as_str() {
-            "poweroff" | "halt" => Reason::Poweroff,
-            "reboot" => Reason::Reboot,
+        let request = match value.as_str() {
+            "poweroff" | "halt" => Request::End(value.clone(), Reason::Poweroff),
+            "reboot" => Request::End(value.clone(), Reason::Reboot),
             "suspend" => {
-                log::warn!("{SHUTDOWN}: request suspend: not supported in this mode (not advertised): ignored");
-                self.last = Some(value);
-                return;
+                log::info!("control: request suspend: acknowledged");
+                ack();
+                self.last = None;
+                return Some(Request::Suspend);
             }
             _ => {
                 log::warn!("{SHUTDOWN}: unknown request {}: ignored", keys::shown(&value));
                 self.last = Some(value);
-                return;
+                return None;
             }
         };
-        log::info!("control: request {value}: acknowledged");
-        ack();
-        leave();
-        shutdown::end(reason)
+        self.last = Some(value);
+        Some(request)
     }
+}
+
+/// Acknowledges `value` (poweroff, halt, reboot) and ends the domain.
+pub fn end(value: &str, reason: Reason) -> ! {
+    log::info!("control: request {value}: acknowledged");
+    ack();
+    shutdown::end(reason)
 }
 
 /// Acknowledges, closes the session (the peer reads `leaving`), ends.
@@ -111,13 +124,6 @@ fn ack() {
 /// Says which requests we answer (all three). A failed write is a warning.
 pub fn advertise() {
     for key in FEATURES {
-        publish(key, "1");
-    }
-}
-
-/// Says we answer poweroff and reboot, not suspend (`mode=vchan`).
-pub fn advertise_end_only() {
-    for key in &FEATURES[..2] {
         publish(key, "1");
     }
 }

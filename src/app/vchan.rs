@@ -20,10 +20,12 @@
 //! stay allocated, retried before each new offer) and the channel offered
 //! again on fresh pages and a fresh port.
 //!
-//! The toolstack: `xl shutdown` and `xl reboot` are answered (the client
-//! first sees `srv_live` = 0 and an event, as at libxenvchan_close), `xl
-//! save` is not (control/feature-suspend is not advertised: the grant
-//! table and the offer are not rebuilt in a new domain).
+//! The toolstack (`control/shutdown`, watched while serving, idle or busy):
+//! the client first sees `srv_live` = 0 and an event (as at
+//! libxenvchan_close); then `xl shutdown`/`xl reboot` end the domain, and
+//! `xl save`/`migrate` suspend it: the offer is torn down, and afterwards
+//! (in a new domain: grant table mapped again, watch and features again,
+//! our new domid in the path; or cancelled) the channel is offered anew.
 //!
 //! Nothing here runs in the upcall except [`on_event`], which only counts.
 
@@ -42,8 +44,9 @@ use xen_abi::{DomId, Port};
 use xenbell_proto::console::{VchanClientGone, VchanReady};
 use xs_wire::{Perm, PermKind, XsError};
 
-use super::control::{self, Control};
+use super::control::{self, Control, Request};
 use crate::watchdog::{self, Phase};
+use crate::xen::suspend::{Outcome, SuspendError};
 use crate::xen::xenstore::{self, XsClientError, XsErrorKind};
 use crate::xen::{events, evtchn, grant, wait};
 
@@ -195,6 +198,22 @@ enum End {
     Gone,
     /// What the client did wrong.
     Broken(String),
+    /// The toolstack asked for a suspend (acknowledged).
+    Suspend,
+}
+
+/// Our domid, from xenstore (it changes with a restore or migration).
+fn own_domid() -> DomId {
+    let domid = xenstore::read("domid").unwrap_or_else(|e| super::fatal(e));
+    domid.parse().unwrap_or_else(|_| super::fatal(format_args!("xenstore domid: bad value {domid:?}")))
+}
+
+/// The `control/shutdown` watch and the features we answer.
+fn watch_control() {
+    if let Err(e) = xenstore::watch(control::SHUTDOWN, TOKEN_CONTROL) {
+        super::fatal(e);
+    }
+    control::advertise();
 }
 
 pub fn run(cfg: &Config) -> ! {
@@ -209,15 +228,9 @@ pub fn run(cfg: &Config) -> ! {
         Some(o) => Orders::for_server(o, o).unwrap_or(Orders::SERVER_DEFAULT),
         None => Orders::SERVER_DEFAULT,
     };
-    let domid = xenstore::read("domid").unwrap_or_else(|e| super::fatal(e));
     let rel = format!("data/vchan/{}/{}", cfg.remote, cfg.vchan);
-    let path = format!("/local/domain/{domid}/{rel}");
-    let own: DomId =
-        domid.parse().unwrap_or_else(|_| super::fatal(format_args!("xenstore domid: bad value {domid:?}")));
-    if let Err(e) = xenstore::watch(control::SHUTDOWN, TOKEN_CONTROL) {
-        super::fatal(e);
-    }
-    control::advertise_end_only();
+    let mut own = own_domid();
+    watch_control();
     let mut ctl = Control::new();
     let mut kept: Vec<Offer> = Vec::new();
     loop {
@@ -227,6 +240,7 @@ pub fn run(cfg: &Config) -> ! {
         if let Err(e) = publish(&rel, offer.grants[0], port, own, cfg.remote) {
             super::fatal(e);
         }
+        let path = format!("/local/domain/{own}/{rel}");
         log::info!("{}", VchanReady { path: &path });
         let (end, bytes) = serve(&offer, orders, &mut ctl);
         // libxenvchan_close: srv_live = 0, then an event, so a client still
@@ -236,12 +250,21 @@ pub fn run(cfg: &Config) -> ! {
             let _ = evtchn::send(p);
         }
         let note = offer.teardown();
+        if !note.is_empty() {
+            kept.push(offer);
+        }
         match end {
             End::Gone => log::info!("{}{note}", VchanClientGone { bytes }),
             End::Broken(e) => log::warn!("xenbell: vchan client dropped: {e} (after {bytes} bytes){note}"),
-        }
-        if !note.is_empty() {
-            kept.push(offer);
+            End::Suspend => {
+                if suspend() {
+                    // A new domain: the grants still kept went with the old
+                    // one (grant::resume forgot them); their pages are ours.
+                    kept.clear();
+                    own = own_domid();
+                    watch_control();
+                }
+            }
         }
     }
 }
@@ -280,6 +303,33 @@ fn is_eagain(e: &XsClientError) -> bool {
 
 const TOKEN_CONTROL: &str = "control-shutdown";
 
+/// Suspends (lines as in the ping-pong mode: docs/lifecycle.md); true if
+/// running in a new domain now. A failed rebuild crashes the domain.
+fn suspend() -> bool {
+    log::info!("xenbell: suspending");
+    watchdog::progress(Phase::Off);
+    let outcome = crate::xen::suspend::suspend();
+    watchdog::progress(Phase::Idle);
+    match outcome {
+        Ok(Outcome::Resumed { domid, incarnation, .. }) => {
+            log::info!(
+                "xenbell: resumed domid={} incarnation={incarnation}",
+                domid.map_or_else(|| "?".into(), |d| format!("{d}"))
+            );
+            true
+        }
+        Ok(Outcome::Cancelled) => {
+            log::info!("xenbell: suspend cancelled");
+            false
+        }
+        Err(e @ SuspendError::Resume(_)) => super::fatal(e),
+        Err(e) => {
+            log::warn!("lifecycle: {e}: not suspended, going on");
+            false
+        }
+    }
+}
+
 /// Takes the queued watch events; true if `control/shutdown` fired.
 fn control_fired() -> bool {
     let mut fired = false;
@@ -309,11 +359,17 @@ fn serve(offer: &Offer, orders: Orders, ctl: &mut Control) -> (End, u64) {
     loop {
         // The toolstack's requests, also while data flows without a pause.
         if xenstore::watch_event_pending() && control_fired() {
-            ctl.on_request_leaving(|| {
+            if let Some(request) = ctl.take_request() {
+                // The client sees the server go first (run() sets srv_live
+                // and notifies again for a suspend; harmless).
                 page.srv_live.store(vchan::LIVE_EXITED, Ordering::SeqCst);
                 notify();
-                log::info!("vchan: closed by the toolstack's request after {bytes} bytes");
-            });
+                log::info!("vchan: closed for the toolstack after {bytes} bytes");
+                match request {
+                    Request::End(value, reason) => control::end(&value, reason),
+                    Request::Suspend => return (End::Suspend, bytes),
+                }
+            }
         }
         let seen = EVENTS.load(Ordering::Acquire);
         let step = || -> Result<Option<usize>, VchanError> {

@@ -40,31 +40,48 @@ static FRAMES_AT: Frames = Frames(UnsafeCell::new([0; FRAMES * 4096]));
 
 static TABLE: Mutex<Option<Table<'static, { ENTRIES / 64 }>>> = Mutex::new(None);
 
+/// XENMEM_add_to_physmap(grant_table) of every frame at FRAMES_AT.
+fn map_frames() -> Result<&'static [Entry], XenError> {
+    let base = FRAMES_AT.0.get() as u64;
+    for i in (0..FRAMES as u64).rev() {
+        let mut xatp = XenAddToPhysmap {
+            domid: DOMID_SELF,
+            size: 0,
+            space: XENMAPSPACE_grant_table,
+            idx: i,
+            gpfn: (base >> 12) + i,
+        };
+        // SAFETY: xatp is a valid xen_add_to_physmap; the frame is a page
+        // of FRAMES_AT, reserved for this and from now on touched only
+        // through atomics.
+        unsafe { hypercall::call_raw(XENMEM_add_to_physmap, &mut xatp) }?;
+    }
+    // SAFETY: FRAMES_AT is FRAMES pages, 4096-aligned, living for ever;
+    // Entry is 8 bytes of atomics with grant_entry_v1's layout (checked at
+    // compile time in gnttab), so the pages are ENTRIES entries.
+    Ok(unsafe { core::slice::from_raw_parts(base as *const Entry, ENTRIES) })
+}
+
+/// In a new domain after a restore or migration, if the table was in use:
+/// its frames mapped again (the physmap entries are not in the migration
+/// stream; Linux gnttab_resume does the same) and every grant forgotten
+/// (the new domain's table has none: the old grantees went with the old
+/// domain). Interrupts off, before anything grants again.
+pub fn resume() -> Result<(), XenError> {
+    let mut table = TABLE.lock();
+    if table.is_some() {
+        *table = Some(Table::new(map_frames()?));
+    }
+    Ok(())
+}
+
 /// Maps the table frames (once; later calls do nothing) and returns
 /// GNTTABOP_query_size's answer (frames in use and the most allowed; its
 /// `status` is a `GNTST_*` code, 0 = okay).
 pub fn init() -> Result<GnttabQuerySize, XenError> {
     let mut table = TABLE.lock();
     if table.is_none() {
-        let base = FRAMES_AT.0.get() as u64;
-        for i in (0..FRAMES as u64).rev() {
-            let mut xatp = XenAddToPhysmap {
-                domid: DOMID_SELF,
-                size: 0,
-                space: XENMAPSPACE_grant_table,
-                idx: i,
-                gpfn: (base >> 12) + i,
-            };
-            // SAFETY: xatp is a valid xen_add_to_physmap; the frame is a
-            // page of FRAMES_AT, reserved for this and from now on touched
-            // only through atomics.
-            unsafe { hypercall::call_raw(XENMEM_add_to_physmap, &mut xatp) }?;
-        }
-        // SAFETY: FRAMES_AT is FRAMES pages, 4096-aligned, living for ever;
-        // Entry is 8 bytes of atomics with grant_entry_v1's layout (checked
-        // at compile time in gnttab), so the pages are ENTRIES entries.
-        let entries = unsafe { core::slice::from_raw_parts(base as *const Entry, ENTRIES) };
-        *table = Some(Table::new(entries));
+        *table = Some(Table::new(map_frames()?));
     }
     let mut q = GnttabQuerySize { dom: DOMID_SELF, ..Default::default() };
     // SAFETY: grant_table_op(GNTTABOP_query_size, uop, 1): uop points at one

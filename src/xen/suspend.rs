@@ -20,7 +20,7 @@
 //! return value, as `xc_domain_resume(fast=0)` does) is told apart by the
 //! CPUID incarnation and domid, and handled as a cancel.
 
-use super::{console, cpuid, events, sched, shared, smp, time, upcall, wait, xenstore, XenError};
+use super::{console, cpuid, events, grant, sched, shared, smp, time, upcall, wait, xenstore, XenError};
 use crate::arch::cpu;
 
 /// How the suspend ended.
@@ -116,6 +116,7 @@ fn resume(saved_ns: u64) -> Result<Outcome, XenError> {
     }
     wait::init()?;
     smp::resume()?;
+    grant::resume()?;
     let (incarnation, domid) = cpuid::identity().unwrap_or((0, None));
     Ok(Outcome::Resumed { domid, incarnation, clock_jump_ns })
 }

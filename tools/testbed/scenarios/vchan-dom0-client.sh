@@ -15,8 +15,9 @@
 #    print exactly one "vchan client dropped" line naming the corrupt ring, close the
 #    channel (the tool waits for srv_live = 0), stay up, and serve a new echo-test.
 # 4. vchan_order=16 vchan=3: 64 KiB rings on granted pages, 1 MiB echo-test on .../0/3;
-#    then `xl shutdown -w`: mode=vchan advertises feature-poweroff and must acknowledge and
-#    power off ("control: request poweroff: acknowledged", "shutdown reason=poweroff").
+#    then `xl save` + `xl restore`: offered again under the new domid, 1 MiB echo-test
+#    again; then `xl shutdown -w`: mode=vchan advertises feature-poweroff and must
+#    acknowledge and power off ("control: request poweroff: acknowledged", "reason=poweroff").
 # 5. Xen's server: vchan-socket-proxy --mode=server 0 P - in dom0 with 1 MiB on its stdin
 #    (a FIFO kept open); our client in cat mode sends another 1 MiB. Both directions'
 #    sha256 must match.
@@ -62,7 +63,18 @@ wait_guest_line $name "xenbell: vchan ready path=/local/domain/[0-9]+/data/vchan
 out=$(/xenbell/xenbell-dom0 vchan --domain $name --path "/local/domain/$(guest_domid $name)/data/vchan/0/3" \
     --echo-test 1048576 --timeout-ms 5000 2>&1) || fail "vchan_order=16: echo-test exited $?: $out"
 echo "vchan_order=16: $out"
-# The toolstack: `xl shutdown` is answered in mode=vchan too (feature-poweroff), no destroy.
+# The toolstack: `xl save` + `xl restore` (a new domain: the channel offered again under
+# the new domid, its grant table mapped again), then `xl shutdown`.
+xl save $name /tmp/$name.save > /tmp/$name.save.log 2>&1 || fail "mode=vchan: xl save failed: $(tail -3 /tmp/$name.save.log)"
+xl restore /tmp/$name.save > /tmp/$name.restore.log 2>&1 || fail "mode=vchan: xl restore failed: $(tail -3 /tmp/$name.restore.log)"
+rm -f /tmp/$name.save
+d=$(guest_domid $name)
+wait_guest_line $name "xenbell: vchan ready path=/local/domain/$d/data/vchan/0/3" 30 ||
+    fail "mode=vchan: not offered again under domain $d after the restore"
+out=$(/xenbell/xenbell-dom0 vchan --domain $name --path "/local/domain/$d/data/vchan/0/3" \
+    --echo-test 1048576 --timeout-ms 5000 2>&1) || fail "mode=vchan after the restore: echo-test exited $?: $out"
+echo "mode=vchan after xl save + restore: $out"
+# `xl shutdown` is answered in mode=vchan too (feature-poweroff), no destroy.
 [ "$(xs_read $name control/feature-poweroff)" = 1 ] || fail "mode=vchan: control/feature-poweroff is not 1"
 xl shutdown -w $name > /tmp/$name.shutdown 2>&1 || fail "mode=vchan: xl shutdown -w failed: $(cat /tmp/$name.shutdown)"
 wait_guest_line $name "xenbell: shutdown reason=poweroff" 10 || fail "mode=vchan: no 'shutdown reason=poweroff' after xl shutdown"
