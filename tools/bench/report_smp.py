@@ -60,6 +60,24 @@ def cpu(rec: dict) -> dict:
     return out
 
 
+def norm(rec: dict) -> dict:
+    """A record of a plain `ping` (a ports=1 guest: no ports/ directory, so one session on
+    its port instead of `ping --ports all`) in the shape of a `--ports all` one: its rtt_ns
+    as the one port's p50/p99 in us, rounds_ok as total_rounds."""
+    res = rec.get("result") or {}
+    if "rtt_ns" not in res:
+        return rec
+    rtt = res.get("rtt_ns") or {}
+
+    def one(ns):
+        return None if ns is None else {"n": 1, "min": ns / 1000, "median": ns / 1000, "max": ns / 1000}
+    ok = res.get("rounds_ok")
+    return {**rec, "p50_us": one(rtt.get("p50")), "p99_us": one(rtt.get("p99")),
+            "result": {"ports": 1, "answered": int(ok is not None and ok == res.get("rounds_requested")),
+                       "ms": None, "rounds": res.get("rounds_requested"), "total_rounds": ok,
+                       "rounds_per_s": res.get("rounds_per_s"), "plain_ping": True}}
+
+
 def _point(recs: list[dict]) -> dict:
     """The batches of one guest: medians over them."""
     res = [x.get("result") or {} for x in recs]
@@ -93,14 +111,14 @@ def smp(results: list[dict]) -> dict:
     per: dict[str, list[dict]] = {}
     for rec in results:
         if rec.get("kind") == "smp":
-            per.setdefault(rec["guest"], []).append(rec)
+            per.setdefault(rec["guest"], []).append(norm(rec))
     out: dict = {"method": "Xen on 2 physical CPUs (a test-bed boot of its own, QEMU -smp 2; dom0 "
                            "keeps 1 vCPU); xenbells from xl-configs/xenbell-smp.cfg with vcpus = V "
                            "and ports=K (ports/i on vCPU i mod V), plus one with 1 vCPU and 1 port, "
                            "all up at once; batches of `xenbell-dom0 ping --ports all --rounds R "
                            "--json` alternating between them (one tool thread pinging every port "
                            "in one event loop). rounds/s: the tool's own (all ports, binds "
-                           "included), median over the batches; p50: the median over the ports "
+                           "included; the 1-port guest: a plain `ping`, its rounds only), median over the batches; p50: the median over the ports "
                            "of each port's p50, median over the batches; CPU: % of the batch's "
                            "wall time",
                  "rounds_per_s": {}, "p50_us": {}, "ratio_vs_1": {}, "points": {}}
@@ -205,13 +223,15 @@ def scale_ports(results: list[dict]) -> dict:
                            "to state=ready timed (bench-probe boot: every port bound and "
                            "published first), then one `xenbell-dom0 ping --ports all --rounds R "
                            "--json` (1024 ports bound at a time, each batch played to its end). "
-                           "rounds/s: the tool's own (binds included); p50: the median over the "
+                           "rounds/s: the tool's own (binds included; K=1: a plain `ping`, "
+                           "its rounds only, as a ports=1 guest publishes no ports/); p50: the median over the "
                            "ports of each port's p50 (the range over the ports beside it); "
                            "in flight: min(K, 1024) rounds outstanding at once; Little's law "
                            "p50 = in flight / rounds/s, against the measured one"}
     for rec in results:
         if rec.get("kind") != "ports":
             continue
+        rec = norm(rec)
         abi, k = rec.get("abi"), rec.get("ports")
         res = rec.get("result") or {}
         p50, p99 = rec.get("p50_us") or {}, rec.get("p99_us") or {}
