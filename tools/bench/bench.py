@@ -28,7 +28,7 @@ phase also traces that kernel (`xenbell-alt`) and pings it and target/xenbell.el
 alternating batches (`xenbell-cur`, `xenbell-alt`): an A/B of a kernel change inside one boot.
 --quick: fewer runs (1 boot each, 2 batches of 200 rounds, memory= 32, 2, 1, 0, 8 s idle windows,
 1-4 guests at once, 12 guests for density, 2 vchan batches of 256 KiB and 200 round trips,
-5 rounds per port in ports, 2 smp batches of 100 rounds), for trying it out.
+5 rounds per port in ports, 2 smp batches of 300 rounds), for trying it out.
 Python 3 standard library only. Called by tools/bench/bench.mk; see README.md ("Benchmarks").
 """
 
@@ -60,13 +60,13 @@ PARAMS = {"BOOTS": 3, "BATCHES": 5, "ROUNDS": 1000, "SAMPLE_BATCHES": 5, "VBATCH
           "DENSITY": 100, "DENSITY_LINUX": 4, "DENSITY_IDLE_S": 10,
           "VCHAN_BATCHES": 3, "VCHAN_BYTES": 1048576, "VCHAN_ROUNDS": 1000,
           "PORTS_2L": "1 8 64 512 4092", "PORTS_FIFO": "1 8 64 512 4096 16000", "PORTS_ROUNDS": 20,
-          "SMP_VCPUS": "1 2 4", "SMP_PORTS": 8, "SMP_BATCHES": 3, "SMP_ROUNDS": 300}
+          "SMP_VCPUS": "1 2 4", "SMP_PORTS": 8, "SMP_BATCHES": 3, "SMP_ROUNDS": 1000}
 QUICK = {"BOOTS": 1, "BATCHES": 2, "ROUNDS": 200, "SAMPLE_BATCHES": 1, "VBATCHES": 1,
          "MEMS": "32 2 1 0", "IDLE_S": 8, "SCALE": "1 2 4", "SCALE_ROUNDS": 100,
          "DENSITY": 12, "DENSITY_LINUX": 1, "DENSITY_IDLE_S": 5,
          "VCHAN_BATCHES": 2, "VCHAN_BYTES": 262144, "VCHAN_ROUNDS": 200,
          "PORTS_2L": "1 8 64 512 4092", "PORTS_FIFO": "1 8 64 512 4096 16000", "PORTS_ROUNDS": 5,
-         "SMP_VCPUS": "1 2 4", "SMP_PORTS": 8, "SMP_BATCHES": 2, "SMP_ROUNDS": 100}
+         "SMP_VCPUS": "1 2 4", "SMP_PORTS": 8, "SMP_BATCHES": 2, "SMP_ROUNDS": 300}
 PHASES = "boot rtt exits idle variants memory scale density vchan ports smp"   # dom0/bench.sh, in order
 SMP_PHASES = {"smp"}     # run in a boot of their own, Xen on SMP_PCPUS physical CPUs
 SMP_PCPUS = 2

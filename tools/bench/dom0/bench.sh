@@ -47,7 +47,8 @@
 #              with vcpus = each of SMP_VCPUS and ports=SMP_PORTS (xl-configs/xenbell-smp.cfg:
 #              ports/i on vCPU i mod V), and one with 1 vCPU and 1 port (the single-port
 #              baseline), all up at once; after an unmeasured warm-up, SMP_BATCHES x (each
-#              in turn: `ping --ports all --rounds SMP_ROUNDS --json`), with the same CPU
+#              in turn: `ping --ports all --rounds SMP_ROUNDS --json`; 1000 rounds x 8 ports: ~2 s,
+#              as Xen's vCPU times come in 0.1 s steps), with the same CPU
 #              times as in 7
 #
 # PHASES (bench.py --only) picks phases by name: boot rtt exits idle variants memory scale
@@ -66,7 +67,7 @@ BOOTS=3 BATCHES=5 ROUNDS=1000 SAMPLE_BATCHES=5 VBATCHES=3 MEMS="32 16 8 6 4 2 1 
 IDLE_S=30 SCALE="1 2 4 8 16" SCALE_ROUNDS=300 DENSITY=100 DENSITY_LINUX=4 DENSITY_IDLE_S=10
 VCHAN_BATCHES=3 VCHAN_BYTES=1048576 VCHAN_ROUNDS=1000
 PORTS_2L="1 8 64 512 4092" PORTS_FIFO="1 8 64 512 4096 16000" PORTS_ROUNDS=20 PORTS_MEM=16
-SMP_VCPUS="1 2 4" SMP_PORTS=8 SMP_BATCHES=3 SMP_ROUNDS=300
+SMP_VCPUS="1 2 4" SMP_PORTS=8 SMP_BATCHES=3 SMP_ROUNDS=1000
 PHASES="boot rtt exits idle variants memory scale density vchan ports smp"
 LINUX=
 LINUX_MEM=256 LINUX_EXTRA="console=hvc0 quiet"
