@@ -138,8 +138,8 @@ def smp(results: list[dict]) -> dict:
                            "--json` alternating between them (one tool thread pinging every port "
                            "in one event loop). rounds/s: the tool's own (all ports, binds "
                            "included; the 1-port guest: a plain `ping`, its rounds only), median over the batches; p50: the median over the ports "
-                           "of each port's p50, median over the batches; CPU: % of the batch's "
-                           "wall time",
+                           "of each port's p50, median over the batches; CPU: % of the batches' "
+                           "wall time, summed over them",
                  "rounds_per_s": {}, "p50_us": {}, "ratio_vs_1": {}, "points": {}}
     pcpus = {rec.get("pcpus") for recs in per.values() for rec in recs}
     out["pcpus"] = pcpus.pop() if len(pcpus) == 1 else sorted(p for p in pcpus if p is not None) or None
@@ -223,8 +223,17 @@ def smp_reading(s: dict) -> list[str]:
             f"{ks} ports on the same 1 vCPU: {v1['rounds_per_s']:.0f} "
             f"({s.get('ports_vs_single_port') or 0:.2f}x, p50 {_us(v1.get('p50_us'))}): with {ks} rounds in "
             f"flight one wake-up of the tool collects several answers and the guest answers "
-            f"several events per upcall, so the per-round cost on both sides shrinks; the p50 of a "
-            f"port grows because each waits behind the others' rounds.")
+            f"several events per upcall, so the per-round cost on both sides shrinks" +
+            ("; the p50 of a port grows because each waits behind the others' rounds."
+             if (v1.get("p50_us") or 0) > (sp.get("p50_us") or 0) else
+             "; that the one port's p50 is not below the eight's means its batches were slowed "
+             "by something else (see the stolen time)."))
+    stolen = max((p.get("dom0_steal_pct") or 0 for _, p in pts.items()), default=0)
+    if stolen >= 10:
+        out.append(f"dom0 had up to {stolen:.0f} % of its time stolen (runnable, but Xen had no "
+                   f"physical CPU for it): the emulated CPUs did not get a host core each, other "
+                   f"work on the host competed; figures from such batches are of a contended "
+                   f"machine and vary from run to run.")
     out.append("Under QEMU TCG each emulated CPU is a host thread: the 2-core host, shared with "
                "other work, bounds what 2 physical CPUs can show here (see the host load in Setup).")
     return out
