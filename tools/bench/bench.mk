@@ -10,10 +10,13 @@
 #   make bench BENCH_ARGS=--quick   fewer runs and guests (~5 min), for trying it out
 #   BENCH_ARGS: --quick, --skip-decoder, --skip-testbed (reuse the last raw data), --verbose,
 #               --only "exits vchan" (only these test-bed phases: boot rtt exits idle variants
-#               memory scale density vchan), --rounds N (rounds per ping batch),
+#               memory scale density vchan ports smp; smp runs in a second boot, Xen on 2
+#               physical CPUs), --rounds N (rounds per ping batch),
 #               --alt-kernel ELF (A/B of a second kernel in the exits phase)
 #   make bench BENCH_ARGS="--skip-decoder --only exits"   exits per round only (~4 min)
 #   make bench BENCH_ARGS="--skip-decoder --only vchan"   the vchan phase alone (~1.5 min)
+#   make bench BENCH_ARGS="--skip-decoder --only smp"     K ports on 1, 2, 4 vCPUs (~1 min)
+#   make bench BENCH_ARGS="--skip-decoder --only ports"   rounds/s against ports per guest (~5 min)
 
 BENCH_PY   ?= python3
 BENCH_ARGS ?=

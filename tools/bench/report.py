@@ -12,6 +12,9 @@ Definitions (also in report.md):
 - decoder: criterion's median time per call, divided by the events it dispatched.
 - vchan.*: see report_vchan.py (echo MB/s and small-message round trips, xenbell vs a Linux
   guest running Xen's vchan-socket-proxy, dom0 loopback as the floor).
+- smp.rounds_per_s.vcpus_<V>, smp.ratio_vs_1.vcpus_<V>, smp.p50_us.vcpus_<V>; scale_ports.<abi>.<K>
+  .rounds_per_s / .p50_us / .ready_ms: see report_smp.py (one guest's ports on 1, 2, 4 vCPUs
+  under Xen on 2 CPUs; `ping --ports all` against ports per guest, both ABIs).
 """
 
 import json
@@ -22,6 +25,7 @@ import time
 from pathlib import Path
 
 import report_scale
+import report_smp
 import report_vchan
 import svg
 
@@ -410,6 +414,8 @@ def write(root: Path, out: Path, stripped: Path, crit: Path, meta: dict) -> dict
     rep["scale"] = report_scale.scale(results)
     rep["density"] = report_scale.density(results, rep["boot"]["runs"], raw)
     rep["vchan"] = report_vchan.section(results)
+    rep["smp"] = report_smp.smp(results)
+    rep["scale_ports"] = report_smp.scale_ports(results)
     rep["targets"] = targets(rep)
     idle = rep["idle"]
     rep["missing"] = [k for k, v in {
@@ -428,9 +434,12 @@ def write(root: Path, out: Path, stripped: Path, crit: Path, meta: dict) -> dict
            for g in ("xenbell", "linux") for k in ("started", "answered")},
         "vchan.ratio_mb_per_s": rep["vchan"]["ratio_mb_per_s"],
         "vchan.ratio_latency_p50": rep["vchan"]["ratio_latency_p50"],
-        "vchan.dom0-loopback.mb_per_s": rep["vchan"]["dom0-loopback"]["mb_per_s"]}.items() if v is None]
+        "vchan.dom0-loopback.mb_per_s": rep["vchan"]["dom0-loopback"]["mb_per_s"],
+        **{f"smp.rounds_per_s.vcpus_{n}": rep["smp"]["rounds_per_s"].get(f"vcpus_{n}") for n in (1, 2, 4)},
+        **{f"scale_ports.{abi}": rep["scale_ports"].get(abi) for abi in ("2l", "fifo")}}.items() if v is None]
     rep["complete"] = not rep["missing"] and rep["decoder"]["complete"]
-    rep["pictures"] = {**pictures(out, raw, rep), **report_scale.pictures(out, rep)}
+    rep["pictures"] = {**pictures(out, raw, rep), **report_scale.pictures(out, rep),
+                       **report_smp.pictures(out, rep)}
     (out / "report.json").write_text(json.dumps(rep, indent=2) + "\n")
     (out / "report.md").write_text(markdown(rep))
     return rep
@@ -557,6 +566,7 @@ def markdown(rep: dict) -> str:
           "than in the two-guest batches above.")
         a("")
     L.extend(report_scale.markdown(rep))
+    L.extend(report_smp.markdown(rep))
     a("## Boot: `xl create` to data/xenbell/state = ready")
     a("")
     a(f"Method: {boot['method']}.")
@@ -776,6 +786,7 @@ def summary(rep: dict) -> str:
     lines.append(f"  memory    min {rep['min_memory_mib']} MiB (target <= 8: {t['min_memory_mib']['met']})")
     lines.extend(report_scale.summary_lines(rep))
     lines.extend(report_vchan.summary_lines(rep))
+    lines.extend(report_smp.summary_lines(rep))
     for n in DECODER_CASES:
         c = rep["decoder"].get(f"pending_{n}", {})
         lines.append(f"  decoder   {n:>4} pending: {fx(c.get('decoder_ns_per_event'))} ns/event "

@@ -43,6 +43,8 @@ def main(argv: list[str]) -> int:
     pt.add_argument("--script", required=True, type=Path)
     pt.add_argument("--files", nargs="*", default=[], type=Path)
     pt.add_argument("--timeout", type=int, default=600, help="seconds (default %(default)s)")
+    pt.add_argument("--pcpus", type=int, default=1,
+                    help="Xen's physical CPUs (QEMU -smp), 1..4 (default %(default)s)")
     sub.add_parser("selftest", help="check the harness's own judgement (selftest/)")
     pr = sub.add_parser("run", help="the demo")
     pr.add_argument("--rounds", type=int, default=1000)
@@ -72,7 +74,7 @@ def main(argv: list[str]) -> int:
                 return e2e.run(paths, a.kernel, a.dom0_tool, names, a.verbose)
             if a.cmd == "testbed":
                 return script.run(paths, a.kernel, a.dom0_tool, a.script, a.files, a.timeout,
-                                  a.verbose)
+                                  a.verbose, a.pcpus)
             return demo.run(paths, a.kernel, a.dom0_tool, a.rounds, a.verbose)
     if a.cmd == "boot-pvh-dom0":
         return pvhboot.run(paths, a.kernel, a.cmdline, a.log, a.until, a.timeout, a.xen_args,

@@ -2,7 +2,7 @@
 # the top-level Makefile. See tools/testbed/README.md.
 #
 #   make e2e [SCENARIO="name ..."]                 scenarios; PASS/FAIL lines, "N passed, M failed"
-#   make testbed DOM0_SCRIPT=file [DOM0_FILES="a b"]   run file as root in dom0
+#   make testbed DOM0_SCRIPT=file [DOM0_FILES="a b"] [PCPUS=n]   run file as root in dom0
 #   make run                                       the demo
 #   make testbed-fetch                             download/unpack the Debian packages only
 #   make testbed-clean                             remove target/testbed (but the download cache)
@@ -14,6 +14,7 @@
 #                         kernel` is not run); TESTBED_KERNEL is the same thing
 #   TESTBED_DOM0_TOOL     dom0 tool put into dom0 if it exists (default target/xenbell-dom0)
 #   TESTBED_TIMEOUT       seconds for DOM0_SCRIPT (default 600)
+#   PCPUS=n               `make testbed`: Xen with n physical CPUs (QEMU -smp n, 1..4; default 1)
 #   TESTBED_VERBOSE=1     also print every serial line
 #   TESTBED_PREREQS       what is built first (default: deps kernel dom0)
 #   XEN=4.20              boot Debian trixie's Xen 4.20 instead of bookworm's 4.17 (default);
@@ -35,7 +36,7 @@ e2e: $(TESTBED_PREREQS)
 
 testbed: testbed-args $(TESTBED_PREREQS)
 	$(TESTBED_RUNNER) testbed --script $(DOM0_SCRIPT) --timeout $(TESTBED_TIMEOUT) \
-	    $(if $(DOM0_FILES),--files $(DOM0_FILES))
+	    $(if $(PCPUS),--pcpus $(PCPUS)) $(if $(DOM0_FILES),--files $(DOM0_FILES))
 
 testbed-args:   # fail before building anything
 	@test -n "$(DOM0_SCRIPT)" || { echo "usage: make testbed DOM0_SCRIPT=file [DOM0_FILES=\"a b\"]"; exit 2; }

@@ -36,9 +36,23 @@
 #              default: 1 KiB in, 2 KiB out): xenbell mode=vchan; a Linux PVH guest running
 #              Xen's vchan-socket-proxy --mode=server (bench-guest-vchan.cpio.gz); and that
 #              proxy in dom0 (loopback, the floor). VCHAN_BATCHES x (each in turn).
+#   7. ports   growth with ports per guest: for each event-channel ABI (evtchn=2l, then fifo)
+#              and K in PORTS_2L / PORTS_FIFO, one xenbell with ports=K (log=warn,
+#              memory=PORTS_MEM, max_event_channels = 32768), create timed to ready, then one
+#              `xenbell-dom0 ping --ports all --rounds PORTS_ROUNDS --json` (every port,
+#              1024 bound at a time); the per-port p50/p99 reduced here (16000 ports make a
+#              1.3 MB JSON line), the tool's CPU time (its waited-for children's ticks),
+#              dom0's /proc/stat and Xen's vCPU times of dom0 and the guest around it
+#   8. smp     (bench.py runs it in a boot of its own, Xen on 2 physical CPUs): xenbells
+#              with vcpus = each of SMP_VCPUS and ports=SMP_PORTS (xl-configs/xenbell-smp.cfg:
+#              ports/i on vCPU i mod V), and one with 1 vCPU and 1 port (the single-port
+#              baseline), all up at once; after an unmeasured warm-up, SMP_BATCHES x (each
+#              in turn: `ping --ports all --rounds SMP_ROUNDS --json`; 1000 rounds x 8 ports: ~2 s,
+#              as Xen's vCPU times come in 0.1 s steps), with the same CPU
+#              times as in 7
 #
 # PHASES (bench.py --only) picks phases by name: boot rtt exits idle variants memory scale
-# density vchan; they run in the order above whatever the order of the names.
+# density vchan ports smp; they run in the order above whatever the order of the names.
 . /xenbell/testbed/lib.sh
 
 X=/xenbell/extra
@@ -52,7 +66,9 @@ mkdir -p "$OUT" "$W"
 BOOTS=3 BATCHES=5 ROUNDS=1000 SAMPLE_BATCHES=5 VBATCHES=3 MEMS="32 16 8 6 4 2 1 0"
 IDLE_S=30 SCALE="1 2 4 8 16" SCALE_ROUNDS=300 DENSITY=100 DENSITY_LINUX=4 DENSITY_IDLE_S=10
 VCHAN_BATCHES=3 VCHAN_BYTES=1048576 VCHAN_ROUNDS=1000
-PHASES="boot rtt exits idle variants memory scale density vchan"
+PORTS_2L="1 8 64 512 4092" PORTS_FIFO="1 8 64 512 4096 16000" PORTS_ROUNDS=20 PORTS_MEM=16
+SMP_VCPUS="1 2 4" SMP_PORTS=8 SMP_BATCHES=3 SMP_ROUNDS=1000
+PHASES="boot rtt exits idle variants memory scale density vchan ports smp"
 LINUX=
 LINUX_MEM=256 LINUX_EXTRA="console=hvc0 quiet"
 [ -f $X/bench.env ] && . $X/bench.env
@@ -145,6 +161,47 @@ session_cost() {  # NAME: the last "pingpong: session cost" line of its console,
 
 cpu_s() {  # NAME: the domain's CPU time in s (xl vcpu-list, vCPU 0)
     xl vcpu-list "$1" 2> /dev/null | awk 'NR == 2 { print $6 }'
+}
+
+cpu_all() {  # NAME: the domain's CPU time in s, all its vCPUs (xl vcpu-list)
+    xl vcpu-list "$1" 2> /dev/null | awk -v n="$1" '$1 == n { s += $6; k++ } END { if (k) print s; else print "null" }'
+}
+
+proc_stat() {  # dom0's "cpu" line of /proc/stat as a JSON array (USER_HZ ticks: user nice
+    # system idle iowait irq softirq steal ...)
+    awk '/^cpu / { printf "[%s", $2; for (i = 3; i <= NF; i++) printf ",%s", $i; print "]" }' /proc/stat
+}
+
+tool_timed() {  # OUT ARGS...: `xenbell-dom0 ARGS` with stdout to OUT, its exit status to
+    # OUT.rc; prints its CPU time (user + system, USER_HZ ticks): the cutime + cstime of a
+    # shell that ran nothing else before it waited for the tool
+    _tt_out=$1; shift
+    sh -c '"$@" > "$0" 2>> '"$OUT"'/ping-errors.txt; echo $? > "$0.rc"; awk "{ print \$16 + \$17 }" /proc/$$/stat' \
+        "$_tt_out" $DOM0_TOOL "$@"
+}
+
+ports_ping() {  # KIND LABEL NAME BATCH ROUNDS PORTS [FIELDS]: one `ping --ports all`, timed
+    # and with CPU times around it, as one results line (the per-port JSON reduced to the
+    # distribution of the ports' p50s and p99s; kept whole below 64 ports). PORTS=1: a plain
+    # `ping` (session, then rounds): a ports=1 guest publishes no ports/ directory.
+    _j=$W/pp-$3-$4.json
+    _g1=$(cpu_all "$3") _d1=$(cpu_s Domain-0) _s1=$(proc_stat) _t1=$(now)
+    if [ "$6" = 1 ]; then
+        _tk=$(tool_timed $_j ping --domain "$3" --rounds "$5" --json --timeout-ms 10000)
+    else
+        _tk=$(tool_timed $_j ping --ports all --domain "$3" --rounds "$5" --json --timeout-ms 10000)
+    fi
+    _t2=$(now) _s2=$(proc_stat) _d2=$(cpu_s Domain-0) _g2=$(cpu_all "$3")
+    _rc=$(cat $_j.rc 2> /dev/null)
+    _head=$(sed -n '1{s/,"per_port":.*/}/;p;}' $_j)
+    case "$_head" in "{"*) ;; *) _head=null ;; esac
+    _dist() {  # KEY: min, nearest-rank median, max and count of the ports' KEY values
+        grep -o "\"$1\":[0-9.]*" $_j | cut -d: -f2 | sort -n |
+            awk '{ v[NR] = $1 } END { if (NR) printf "{\"n\":%d,\"min\":%s,\"median\":%s,\"max\":%s}", NR, v[1], v[int((NR + 1) / 2)], v[NR]; else printf "null" }'
+    }
+    _pp=null
+    [ "$(grep -o '"index":' $_j | wc -l)" -lt 64 ] && _pp=$(sed -n 's/.*"per_port":\(\[.*\]\)}$/\1/p' $_j)
+    rec "{\"kind\":\"$1\",\"guest\":\"$2\",\"name\":\"$3\",\"batch\":$4,\"rounds\":$5,\"ports\":$6,${7:+$7,}\"rc\":${_rc:-null},\"uptime\":[$_t1,$_t2],\"tool_cpu_ticks\":${_tk:-null},\"dom0_cpu_s\":[${_d1:-null},${_d2:-null}],\"guest_cpu_s\":[$_g1,$_g2],\"dom0_stat\":[$_s1,$_s2],\"result\":$_head,\"p50_us\":$(_dist p50_us),\"p99_us\":$(_dist p99_us),\"per_port\":${_pp:-null}}"
 }
 
 want() {  # PHASE: is PHASE in PHASES (bench.py --only)?
@@ -502,6 +559,70 @@ if want vchan; then
     cp /var/log/xen/console/guest-lx-vchan.log $OUT/console-lx-vchan.txt 2> /dev/null
     grep -a 'vchan' /var/log/xen/console/guest-xb-vchan.log > $OUT/console-xb-vchan.txt 2> /dev/null
     destroy xb-vchan lx-vchan
+fi
+
+# ---- 7. ports: growth with the ports one guest offers ----------------------------------------
+# One guest at a time (nothing else up), the same config but ports=K and the ABI. Under
+# 2-level a domain has ports 1..4095, three taken (console, xenstore, timer): 4092 is the
+# most it can offer. 16000 ports (xenbell's own limit) need FIFO, max_event_channels above
+# them and xenstored's quotas raised (the test bed's init: -E 32768 nodes per domain, -S
+# 131072 bytes per node, the ports/ directory's list of children counting against -S).
+if want ports; then
+    echo "bench: phase ports ($(now) s)"
+    p0=$(now)
+    for abi in 2l fifo; do
+        ks=$PORTS_FIFO
+        [ $abi = 2l ] && ks=$PORTS_2L
+        for k in $ks; do
+            n=xb-ports-$abi-$k
+            cfg=$(xb_cfg $n $PORTS_MEM "log=warn ports=$k evtchn=$abi" 'max_event_channels = 32768' 'on_crash = "destroy"')
+            if boot_run ports-$abi $k "$cfg" $n 300000; then
+                ports_ping ports ports-$abi $n 1 $PORTS_ROUNDS $k "\"abi\":\"$abi\""
+            else
+                rec "{\"kind\":\"ports\",\"guest\":\"ports-$abi\",\"name\":\"$n\",\"abi\":\"$abi\",\"ports\":$k,\"rc\":null,\"result\":null,\"message\":\"not ready\"}"
+                grep -a -m 3 'ERROR' /var/log/xen/console/guest-$n.log 2> /dev/null
+            fi
+            destroy $n
+        done
+    done
+    rec "{\"kind\":\"phase\",\"phase\":\"ports\",\"uptime\":[$p0,$(now)]}"
+fi
+
+# ---- 8. smp: one guest's ports on 1, 2, 4 vCPUs ------------------------------------------------
+# All guests up at once, batches alternating between them (any slow-down of the emulated
+# machine hits all alike). Only meaningful with Xen on 2+ physical CPUs: the record says how
+# many Xen had (xl info nr_cpus).
+if want smp; then
+    echo "bench: phase smp ($(now) s)"
+    p0=$(now)
+    PCPUS=$(xl info 2> /dev/null | awk '/^nr_cpus/ { print $3 }')
+    [ "${PCPUS:-1}" -ge 2 ] || echo "bench: smp: Xen has ${PCPUS:-?} physical CPU(s): vCPUs only take turns"
+    SMP=
+    smp_up() {  # LABEL VCPUS PORTS
+        _n=xb-smp-$1
+        sed -e "s/^name *=.*/name = \"$_n\"/" -e "s/^vcpus *=.*/vcpus = $2/" \
+            -e "s/^cmdline *=.*/cmdline = \"log=info ports=$3\"/" /xenbell/xl-configs/xenbell-smp.cfg > $W/$_n.cfg
+        boot_run smp-$1 $2 $W/$_n.cfg $_n 60000 && SMP="$SMP $1:$2:$3"
+    }
+    for v in $SMP_VCPUS; do smp_up vcpus_$v $v $SMP_PORTS; done
+    smp_up vcpus_1_ports_1 1 1
+    for g in $SMP; do  # warm-up (unmeasured); each guest's own "vcpus online" line
+        l=${g%%:*}
+        all="--ports all"
+        [ "${g##*:}" = 1 ] && all=
+        $DOM0_TOOL ping $all --domain xb-smp-$l --rounds 20 --json --timeout-ms 10000 > /dev/null 2>> $OUT/ping-errors.txt
+        grep -a -m 1 'xenbell: vcpus online=' /var/log/xen/console/guest-xb-smp-$l.log >> $OUT/smp-vcpus.txt 2> /dev/null
+    done
+    b=1
+    while [ $b -le $SMP_BATCHES ]; do
+        for g in $SMP; do
+            l=${g%%:*} rest=${g#*:}
+            ports_ping smp $l xb-smp-$l $b $SMP_ROUNDS ${rest#*:} "\"vcpus\":${rest%%:*},\"pcpus\":${PCPUS:-null}"
+        done
+        b=$((b + 1))
+    done
+    for g in $SMP; do destroy xb-smp-${g%%:*}; done
+    rec "{\"kind\":\"phase\",\"phase\":\"smp\",\"uptime\":[$p0,$(now)]}"
 fi
 
 xl list > $OUT/xl-list.txt 2>&1

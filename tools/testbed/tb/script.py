@@ -1,4 +1,5 @@
-"""`make testbed DOM0_SCRIPT=file [DOM0_FILES="a b"]`: run a script as root in dom0.
+"""`make testbed DOM0_SCRIPT=file [DOM0_FILES="a b"] [PCPUS=n]`: run a script as root in dom0,
+under a Xen with `pcpus` physical CPUs (QEMU -smp; default 1; dom0 keeps one vCPU).
 
 Exit status: the script's; 124 if it timed out; 125 if the test bed itself failed
 (boot, crash, no answer), with the reason and the serial log's tail printed.
@@ -16,8 +17,15 @@ from .workdirs import fresh_logs
 SLACK = 90  # s beyond the script's own timeout: dom0's watchdog, copy-out, poweroff
 
 
+def run_name(pcpus: int = 1) -> str:
+    """The run's name (target/testbed/<name>.serial.log, its work directory)."""
+    return "testbed" if pcpus == 1 else f"testbed-{pcpus}cpu"
+
+
 def run(paths: Paths, kernel: Path, dom0_tool: Path | None, script: Path, files: list[Path],
-        timeout: int, echo_serial: bool) -> int:
+        timeout: int, echo_serial: bool, pcpus: int = 1) -> int:
+    if not 1 <= pcpus <= 4:
+        raise TestbedError(f"pcpus {pcpus}: the test bed boots Xen with 1..4 physical CPUs")
     if not script.is_file():
         raise TestbedError(f"DOM0_SCRIPT {script} not found")
     assets = assets_mod.prepare(paths)
@@ -27,7 +35,9 @@ def run(paths: Paths, kernel: Path, dom0_tool: Path | None, script: Path, files:
     overlay.env = {"TB_JOB": "script", "TB_SCRIPT": script.name, "TB_TIMEOUT": str(timeout)}
     logs = fresh_logs(paths)
     status = timed_out = None
-    with Dom0Session(paths, assets, "testbed", overlay, logs, echo_serial) as s:
+    if pcpus > 1:
+        say(f"Xen with {pcpus} physical CPUs (QEMU -smp {pcpus})")
+    with Dom0Session(paths, assets, run_name(pcpus), overlay, logs, echo_serial, pcpus) as s:
         for _line, m in s.events():
             if m is None:
                 continue
