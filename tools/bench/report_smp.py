@@ -387,12 +387,7 @@ def markdown(rep: dict) -> list[str]:
               f"{_pct(p.get('dom0_busy_pct'))} | {_pct(p.get('dom0_steal_pct'))} | {_pct(p.get('guest_vcpu_pct'))} | "
               f"{p.get('total_rounds')} in {p.get('batches')} batches |")
         a("")
-        if "smp" in rep.get("pictures", {}):
-            a(f"![smp]({rep['pictures']['smp']})")
-            a("")
-        for line in s.get("reading") or []:
-            a(f"- {line}")
-        a("")
+        _picture_and_reading(a, rep, "smp", s.get("reading"))
     sp = rep.get("scale_ports") or {}
     a("## Growth: ports per guest")
     a("")
@@ -413,13 +408,18 @@ def markdown(rep: dict) -> list[str]:
           "take three. 16000 (xenbell's own limit) needs FIFO, `max_event_channels` above it and "
           "xenstored's quotas raised (the test bed runs C xenstored with -E 32768 -S 131072).")
         a("")
-        if "scale_ports" in rep.get("pictures", {}):
-            a(f"![scale_ports]({rep['pictures']['scale_ports']})")
-            a("")
-        for line in sp.get("reading") or []:
-            a(f"- {line}")
-        a("")
+        _picture_and_reading(a, rep, "scale_ports", sp.get("reading"))
     return L
+
+
+def _picture_and_reading(a, rep: dict, picture: str, reading) -> None:
+    """A section's end: its picture (if drawn), then what the figures say, one bullet each."""
+    if picture in rep.get("pictures", {}):
+        a(f"![{picture}]({rep['pictures'][picture]})")
+        a("")
+    for line in reading or []:
+        a(f"- {line}")
+    a("")
 
 
 def summary_lines(rep: dict) -> list[str]:
