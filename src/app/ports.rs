@@ -269,6 +269,22 @@ fn move_ports(which: impl Fn(&Extra) -> bool, to: u32) {
     }
 }
 
+/// Masks and unmasks every extra port once, a while after ports moved
+/// between vCPUs with peers sending: closes the window Xen 4.17 leaves in
+/// EVTCHNOP_bind_vcpu (docs/architecture.md, "Several vCPUs"): an event
+/// raised for the old vCPU after the move stays pending there, unseen; the
+/// unmask finds it pending and re-raises it on the port's vCPU now
+/// (EVTCHNOP_unmask). Main loop.
+pub fn rekick() {
+    let Some(all) = EXTRA.get() else { return };
+    for port in all.iter().filter_map(Extra::port) {
+        if !events::is_masked(port) {
+            events::mask(port);
+            events::unmask(port);
+        }
+    }
+}
+
 /// In a new domain after a restore or migration, once the ping-pong port
 /// `first` is allocated again: its priority again, and the extra ports
 /// again (their old sessions reported as ended with the old domain).

@@ -64,6 +64,7 @@ pub fn on_change() {
         }
     }
     if changed {
+        ports::rekick();
         log::info!("{}", xenbell_proto::console::VcpusOnline { online: smp::online(), present: smp::present() });
     }
 }

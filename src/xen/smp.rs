@@ -205,9 +205,17 @@ fn ap_main(vcpu: u32) {
             ONLINE.fetch_or(1 << vcpu, Ordering::AcqRel);
             STATE[vcpu as usize].store(UP, Ordering::Release);
             loop {
-                crate::arch::cpu::idle();
-                if let Some(work) = WORK.clear(vcpu as usize) {
-                    work(vcpu);
+                // Look with interrupts off, then `sti; hlt` atomically: an
+                // IPI that brings work after the look is taken after the
+                // `hlt` and wakes it (with interrupts on during the look, it
+                // could be handled before the `hlt`, which then sleeps on).
+                crate::arch::cpu::irq_disable();
+                match WORK.clear(vcpu as usize) {
+                    Some(work) => {
+                        crate::arch::cpu::irq_enable();
+                        work(vcpu);
+                    }
+                    None => crate::arch::cpu::idle(),
                 }
             }
         }
@@ -258,7 +266,14 @@ pub fn resume() -> Result<(), XenError> {
     bind_ipi_port(0)?;
     for vcpu in 1..MAX_CPUS as u32 {
         match STATE[vcpu as usize].load(Ordering::Acquire) {
-            UP => rebuild(vcpu)?,
+            UP => {
+                if let Err(e) = rebuild(vcpu) {
+                    // No timer, IPI or upcall for it here: nothing may be
+                    // routed to it (the ports stay on vCPU 0).
+                    log::error!("vcpu {vcpu}: after the resume: {e}: out of the online set");
+                    ONLINE.fetch_and(!(1 << vcpu), Ordering::AcqRel);
+                }
+            }
             // Rebuilt when it comes up again (bring_up).
             DOWN => {
                 STALE.fetch_or(1 << vcpu, Ordering::AcqRel);
@@ -342,6 +357,11 @@ pub fn run_on(vcpu: u32, work: fn(u32)) -> Result<(), XenError> {
 /// hypercall; VCPUOP_up (from [`bring_up`]) makes the hypercall return,
 /// and the AP is online again, with its ports and state as they were.
 fn down_self(vcpu: u32) {
+    // Only if take_down still wants it (it withdraws a request it gave up
+    // waiting for): exactly one of the two takes the bit.
+    if DOWN_REQUESTED.fetch_and(!(1 << vcpu), Ordering::AcqRel) & (1 << vcpu) == 0 {
+        return;
+    }
     STATE[vcpu as usize].store(DOWN, Ordering::Release);
     if let Err(e) = hypercall::vcpu(VCPUOP_down, vcpu, &mut ()) {
         log::error!("vcpu {vcpu}: {e}: stays online");
@@ -349,6 +369,9 @@ fn down_self(vcpu: u32) {
     ONLINE.fetch_or(1 << vcpu, Ordering::AcqRel);
     STATE[vcpu as usize].store(UP, Ordering::Release);
 }
+
+/// APs asked to go down whose [`down_self`] has not started (bit n: vCPU n).
+static DOWN_REQUESTED: AtomicU64 = AtomicU64::new(0);
 
 /// Waits (yielding) until `done`, for at most AP_START_NS.
 fn wait_for(done: impl Fn() -> bool) -> bool {
@@ -371,18 +394,76 @@ pub fn take_down(vcpu: u32) -> Result<(), XenError> {
     if vcpu == 0 || !is_online(vcpu) {
         return Err(XenError { op: "VCPUOP_down (not an online AP)", errno: Errno(errno::EINVAL) });
     }
-    ONLINE.fetch_and(!(1 << vcpu), Ordering::AcqRel);
+    let bit = 1u64 << vcpu;
+    ONLINE.fetch_and(!bit, Ordering::AcqRel);
+    DOWN_REQUESTED.fetch_or(bit, Ordering::AcqRel);
     let _ = WORK.set(vcpu as usize, down_self);
-    send_ipi(vcpu)?;
+    let sent = send_ipi(vcpu);
     let down = || {
         STATE[vcpu as usize].load(Ordering::Acquire) == DOWN
             && hypercall::vcpu(VCPUOP_is_up, vcpu, &mut ()).is_ok_and(|up| up == 0)
     };
+    if sent.is_ok() && wait_for(down) {
+        return Ok(());
+    }
+    // Withdraw the request; if the AP took it meanwhile, it is going down.
+    if DOWN_REQUESTED.fetch_and(!bit, Ordering::AcqRel) & bit != 0 {
+        let _ = WORK.clear(vcpu as usize);
+        ONLINE.fetch_or(bit, Ordering::AcqRel);
+        sent?;
+        return Err(XenError {
+            op: "VCPUOP_down (the AP did not take the request within 2 s)",
+            errno: Errno(errno::ETIMEDOUT),
+        });
+    }
     if wait_for(down) {
         Ok(())
     } else {
         Err(XenError { op: "VCPUOP_down (the AP did not go down within 2 s)", errno: Errno(errno::ETIMEDOUT) })
     }
+}
+
+/// Whether every AP has acknowledged [`park_aps`] (bit n: vCPU n parked).
+static PARKED: AtomicU64 = AtomicU64::new(0);
+/// Bumped by [`release_aps`]: parked APs wait for it to change.
+static RELEASE: AtomicU64 = AtomicU64::new(0);
+
+/// On an AP (run_on): interrupts off, spin until released. While parked
+/// it handles no event and touches no shared state.
+fn park(vcpu: u32) {
+    let seen = RELEASE.load(Ordering::Acquire);
+    crate::arch::cpu::irq_disable();
+    PARKED.fetch_or(1 << vcpu, Ordering::AcqRel);
+    while RELEASE.load(Ordering::Acquire) == seen {
+        core::hint::spin_loop();
+    }
+    PARKED.fetch_and(!(1 << vcpu), Ordering::AcqRel);
+    crate::arch::cpu::irq_enable();
+}
+
+/// Parks every online AP (outside any upcall, interrupts off) before a
+/// suspend, so that none runs a handler while the boot vCPU suspends and,
+/// in a new domain, rebuilds what the handlers use (shared_info reads
+/// all-ones until it is mapped again; the ports are all new). Boot vCPU,
+/// interrupts on. An AP that does not park within 2 s gets a warning.
+pub fn park_aps() {
+    let aps = ONLINE.load(Ordering::Acquire) & !1;
+    if aps == 0 {
+        return;
+    }
+    for vcpu in (1..MAX_CPUS as u32).filter(|v| aps & (1 << v) != 0) {
+        if let Err(e) = run_on(vcpu, park) {
+            log::warn!("vcpu {vcpu}: not parked for the suspend: {e}");
+        }
+    }
+    if !wait_for(|| PARKED.load(Ordering::Acquire) & aps == aps) {
+        log::warn!("vcpus {:#b}: not parked within 2 s; suspending anyway", aps & !PARKED.load(Ordering::Acquire));
+    }
+}
+
+/// Lets the parked APs go on (after the resume's rebuild, or a cancel).
+pub fn release_aps() {
+    RELEASE.fetch_add(1, Ordering::AcqRel);
 }
 
 /// Brings AP `vcpu` (back) online: VCPUOP_up for one taken down, the whole

@@ -79,6 +79,7 @@ pub fn suspend() -> Result<Outcome, SuspendError> {
         log::warn!("suspend: xenconsoled did not read the console ring within 1 s; its tail may be lost");
     }
     let before = cpuid::identity();
+    smp::park_aps();
     cpu::irq_disable();
     let saved_ns = time::system_time_ns();
     let rc = sched::suspend();
@@ -89,6 +90,7 @@ pub fn suspend() -> Result<Outcome, SuspendError> {
         Ok(_) => Ok(Outcome::Cancelled),
         Err(e) => Err(SuspendError::Refused(e)),
     };
+    smp::release_aps();
     cpu::irq_enable();
     if let Ok(0) = rc {
         if matches!(outcome, Ok(Outcome::Cancelled)) {
