@@ -28,6 +28,7 @@ import report_scale
 import report_smp
 import report_vchan
 import svg
+from fmt import fx, us
 
 DECODER_CASES = (1, 64, 4096)
 FIFO_CASES = (1, 64, 4096, 100000)
@@ -474,14 +475,6 @@ def targets(rep: dict) -> dict:
         met = None if val is None else (val >= goal if k in AT_LEAST else val <= goal)
         out[k] = {"value": val, "target": (">= " if k in AT_LEAST else "<= ") + str(goal), "met": met}
     return out
-
-
-def us(ns) -> str:
-    return "-" if ns is None else f"{ns / 1000:.0f} us"
-
-
-def fx(x, nd=2) -> str:
-    return "-" if x is None else f"{x:.{nd}f}"
 
 
 def markdown(rep: dict) -> str:

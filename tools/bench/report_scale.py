@@ -11,6 +11,7 @@ from pathlib import Path
 
 import svg
 import xentrace
+from fmt import fx, us
 
 
 def med(xs):
@@ -300,14 +301,6 @@ def pictures(out: Path, rep: dict) -> dict:
 
 
 # ---- report.md -------------------------------------------------------------------------------
-
-def us(ns) -> str:
-    return "-" if ns is None else f"{ns / 1000:.0f} us"
-
-
-def fx(x, nd=2) -> str:
-    return "-" if x is None else f"{x:.{nd}f}"
-
 
 # What each change made after profiling bought: the figure before (measured by an earlier
 # `make bench` run, named), and where this run's figure is in the report.

@@ -12,6 +12,7 @@ describe the shape of the curves from the numbers.
 import statistics
 
 import svg
+from fmt import fx, percent, usec
 
 # /proc/stat "cpu" columns (USER_HZ ticks): user nice system idle iowait irq softirq steal
 IDLE, IOWAIT, STEAL = 3, 4, 7
@@ -189,9 +190,9 @@ def smp_reading(s: dict) -> list[str]:
     if pc is not None and pc != 2:
         out.append(f"Xen had {pc} physical CPU(s) in this boot, not 2: the vCPUs could only take turns.")
     cpu_txt = "; ".join(
-        f"{v} vCPU{'s' if v > 1 else ''}: tool {_pct(p.get('tool_cpu_pct'))}, dom0 busy "
-        f"{_pct(p.get('dom0_busy_pct'))} (stolen {_pct(p.get('dom0_steal_pct'))}), guest's "
-        f"vCPUs together {_pct(p.get('guest_vcpu_pct'))}"
+        f"{v} vCPU{'s' if v > 1 else ''}: tool {percent(p.get('tool_cpu_pct'))}, dom0 busy "
+        f"{percent(p.get('dom0_busy_pct'))} (stolen {percent(p.get('dom0_steal_pct'))}), guest's "
+        f"vCPUs together {percent(p.get('guest_vcpu_pct'))}"
         for v, p in rows)
     out.append(f"Where the time goes (per batch, % of its wall time): {cpu_txt}.")
     d0 = [p.get("dom0_busy_pct") for _, p in rows]
@@ -219,9 +220,9 @@ def smp_reading(s: dict) -> list[str]:
     sp = pts.get("vcpus_1_ports_1")
     if sp and sp.get("rounds_per_s"):
         out.append(
-            f"One port on 1 vCPU: {sp['rounds_per_s']:.0f} rounds/s (p50 {_us(sp.get('p50_us'))}); "
+            f"One port on 1 vCPU: {sp['rounds_per_s']:.0f} rounds/s (p50 {usec(sp.get('p50_us'))}); "
             f"{ks} ports on the same 1 vCPU: {v1['rounds_per_s']:.0f} "
-            f"({s.get('ports_vs_single_port') or 0:.2f}x, p50 {_us(v1.get('p50_us'))}): with {ks} rounds in "
+            f"({s.get('ports_vs_single_port') or 0:.2f}x, p50 {usec(v1.get('p50_us'))}): with {ks} rounds in "
             f"flight one wake-up of the tool collects several answers and the guest answers "
             f"several events per upcall, so the per-round cost on both sides shrinks" +
             ("; the p50 of a port grows because each waits behind the others' rounds."
@@ -292,7 +293,7 @@ def ports_reading(sp: dict) -> list[str]:
         s = (f"{name}: {a['rounds_per_s']:.0f} rounds/s with {k0} port{'s' if k0 > 1 else ''}, "
              f"peak {peak['rounds_per_s']:.0f} at {peak_k}, {b['rounds_per_s']:.0f} at {kn} "
              f"({b['rounds_per_s'] / a['rounds_per_s']:.2f}x of {k0}); per-port p50 "
-             f"{_us(a.get('p50_us'))} -> {_us(b.get('p50_us'))}.")
+             f"{usec(a.get('p50_us'))} -> {usec(b.get('p50_us'))}.")
         ready = [(k, v["ready_ms"]) for k, v in pts if v.get("ready_ms")]
         if len(ready) >= 2 and ready[-1][0] > ready[0][0]:
             per = (ready[-1][1] - ready[0][1]) / (ready[-1][0] - ready[0][0])
@@ -356,18 +357,6 @@ def pictures(out_dir, rep: dict) -> dict:
     return pics
 
 
-def _us(x) -> str:
-    return "-" if x is None else f"{x:.0f} us"
-
-
-def _pct(x) -> str:
-    return "-" if x is None else f"{x:.0f} %"
-
-
-def _fx(x, nd=0) -> str:
-    return "-" if x is None else f"{x:.{nd}f}"
-
-
 def markdown(rep: dict) -> list[str]:
     L: list[str] = []
     a = L.append
@@ -375,23 +364,23 @@ def markdown(rep: dict) -> list[str]:
     a("## Several vCPUs: one guest's ports on 1, 2, 4 vCPUs")
     a("")
     a(f"Method: {s.get('method')}. Xen's physical CPUs: {s.get('pcpus')}; phase time "
-      f"{_fx(s.get('phase_s'))} s.")
+      f"{fx(s.get('phase_s'), 0)} s.")
     a("")
     if s.get("points"):
         a("| guest | vCPUs | ports | rounds/s | / 1 vCPU | p50 (median port) | p99 | tool CPU | dom0 busy | dom0 stolen | guest vCPUs (Xen) | rounds |")
         a("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for label, p in s["points"].items():
-            a(f"| {label} | {p.get('vcpus')} | {p.get('ports')} | **{_fx(p.get('rounds_per_s'))}** | "
-              f"{_fx(s['ratio_vs_1'].get(label), 2) if label in s['ratio_vs_1'] else '-'} | "
-              f"{_us(p.get('p50_us'))} | {_us(p.get('p99_us'))} | {_pct(p.get('tool_cpu_pct'))} | "
-              f"{_pct(p.get('dom0_busy_pct'))} | {_pct(p.get('dom0_steal_pct'))} | {_pct(p.get('guest_vcpu_pct'))} | "
+            a(f"| {label} | {p.get('vcpus')} | {p.get('ports')} | **{fx(p.get('rounds_per_s'), 0)}** | "
+              f"{fx(s['ratio_vs_1'].get(label), 2) if label in s['ratio_vs_1'] else '-'} | "
+              f"{usec(p.get('p50_us'))} | {usec(p.get('p99_us'))} | {percent(p.get('tool_cpu_pct'))} | "
+              f"{percent(p.get('dom0_busy_pct'))} | {percent(p.get('dom0_steal_pct'))} | {percent(p.get('guest_vcpu_pct'))} | "
               f"{p.get('total_rounds')} in {p.get('batches')} batches |")
         a("")
         _picture_and_reading(a, rep, "smp", s.get("reading"))
     sp = rep.get("scale_ports") or {}
     a("## Growth: ports per guest")
     a("")
-    a(f"Method: {sp.get('method')}. Phase time {_fx(sp.get('phase_s'))} s.")
+    a(f"Method: {sp.get('method')}. Phase time {fx(sp.get('phase_s'), 0)} s.")
     a("")
     if sp.get("2l") or sp.get("fifo"):
         a("| ABI | ports | answered | rounds/s | p50 (median port) | p50 range over ports | Little | p99 | tool CPU | dom0 busy | create to ready |")
@@ -400,9 +389,9 @@ def markdown(rep: dict) -> list[str]:
             for k, e in sorted((sp.get(abi) or {}).items(), key=lambda kv: int(kv[0])):
                 rng = e.get("p50_us_range") or [None, None]
                 a(f"| {abi} | {k} | {e.get('answered') if e.get('answered') is not None else e.get('message', '-')} | "
-                  f"**{_fx(e.get('rounds_per_s'))}** | {_us(e.get('p50_us'))} | {_us(rng[0])} - {_us(rng[1])} | "
-                  f"{_us(e.get('littles_p50_us'))} | {_us(e.get('p99_us'))} | {_pct(e.get('tool_cpu_pct'))} | "
-                  f"{_pct(e.get('dom0_busy_pct'))} | {_fx(e.get('ready_ms'))} ms |")
+                  f"**{fx(e.get('rounds_per_s'), 0)}** | {usec(e.get('p50_us'))} | {usec(rng[0])} - {usec(rng[1])} | "
+                  f"{usec(e.get('littles_p50_us'))} | {usec(e.get('p99_us'))} | {percent(e.get('tool_cpu_pct'))} | "
+                  f"{percent(e.get('dom0_busy_pct'))} | {fx(e.get('ready_ms'), 0)} ms |")
         a("")
         a("2-level stops at 4092: a domain has ports 1..4095 there and console, xenstore and timer "
           "take three. 16000 (xenbell's own limit) needs FIFO, `max_event_channels` above it and "
@@ -428,19 +417,19 @@ def summary_lines(rep: dict) -> list[str]:
     if s.get("rounds_per_s"):
         lines.append(f"  smp       rounds/s by vCPUs ({(s['points'].get('vcpus_1') or {}).get('ports')} ports, "
                      f"pcpus {s.get('pcpus')}): " +
-                     " ".join(f"{k.split('_')[1]}:{_fx(v)}" for k, v in s["rounds_per_s"].items()) +
-                     "  vs 1: " + " ".join(f"{k.split('_')[1]}:{_fx(v, 2)}" for k, v in s["ratio_vs_1"].items()) +
-                     "  p50 us: " + " ".join(f"{k.split('_')[1]}:{_fx(v)}" for k, v in s["p50_us"].items()) +
-                     (f"  1 port: {_fx(s.get('single_port_rounds_per_s'))}" if s.get("single_port_rounds_per_s") else ""))
+                     " ".join(f"{k.split('_')[1]}:{fx(v, 0)}" for k, v in s["rounds_per_s"].items()) +
+                     "  vs 1: " + " ".join(f"{k.split('_')[1]}:{fx(v, 2)}" for k, v in s["ratio_vs_1"].items()) +
+                     "  p50 us: " + " ".join(f"{k.split('_')[1]}:{fx(v, 0)}" for k, v in s["p50_us"].items()) +
+                     (f"  1 port: {fx(s.get('single_port_rounds_per_s'), 0)}" if s.get("single_port_rounds_per_s") else ""))
         for k, p in s["points"].items():
-            lines.append(f"  smp       {k}: tool CPU {_pct(p.get('tool_cpu_pct'))}, dom0 busy {_pct(p.get('dom0_busy_pct'))}, "
-                         f"dom0 stolen {_pct(p.get('dom0_steal_pct'))}, guest vCPUs {_pct(p.get('guest_vcpu_pct'))}")
+            lines.append(f"  smp       {k}: tool CPU {percent(p.get('tool_cpu_pct'))}, dom0 busy {percent(p.get('dom0_busy_pct'))}, "
+                         f"dom0 stolen {percent(p.get('dom0_steal_pct'))}, guest vCPUs {percent(p.get('guest_vcpu_pct'))}")
     sp = rep.get("scale_ports") or {}
     for abi in ("2l", "fifo"):
         pts = sorted((sp.get(abi) or {}).items(), key=lambda kv: int(kv[0]))
         if pts:
             lines.append(f"  ports {abi:<4} rounds/s (p50 us) by K: " +
-                         " ".join(f"{k}:{_fx(e.get('rounds_per_s'))}({_fx(e.get('p50_us'))})" for k, e in pts))
+                         " ".join(f"{k}:{fx(e.get('rounds_per_s'), 0)}({fx(e.get('p50_us'), 0)})" for k, e in pts))
             lines.append(f"  ports {abi:<4} create to ready ms by K: " +
-                         " ".join(f"{k}:{_fx(e.get('ready_ms'))}" for k, e in pts))
+                         " ".join(f"{k}:{fx(e.get('ready_ms'), 0)}" for k, e in pts))
     return lines

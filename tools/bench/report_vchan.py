@@ -17,6 +17,7 @@ Definitions (also in report.md):
 
 import re
 import statistics
+from fmt import fx, usec
 
 PEERS = ("xenbell", "linux", "dom0-loopback")
 ECHO = re.compile(r"vchan echo-test: bytes=(\d+) ok ms=(\d+) MB/s=([0-9.]+)")
@@ -73,14 +74,6 @@ def section(results: list[dict]) -> dict:
     return out
 
 
-def _f(x, nd=2):
-    return "-" if x is None else f"{x:.{nd}f}"
-
-
-def _us(x):
-    return "-" if x is None else f"{x:.0f} us"
-
-
 def markdown_lines(rep: dict) -> list[str]:
     v = rep.get("vchan") or {}
     if not v.get("bytes"):
@@ -98,15 +91,15 @@ def markdown_lines(rep: dict) -> list[str]:
          "|---|---|---|---|---|---|"]
     for p in PEERS:
         s = v.get(p) or {}
-        per = "; ".join(f"{_f(r['mb_per_s'])} / {_f(r['latency_p50_us'], 0)}" for r in s.get("runs", []))
-        L.append(f"| {p} | {_f(s.get('mb_per_s'))} | {_us(s.get('latency_p50_us'))} | "
-                 f"{_us(s.get('latency_p99_us'))} | {s.get('failed')} of {len(s.get('runs', []))} | {per} |")
+        per = "; ".join(f"{fx(r['mb_per_s'])} / {fx(r['latency_p50_us'], 0)}" for r in s.get("runs", []))
+        L.append(f"| {p} | {fx(s.get('mb_per_s'))} | {usec(s.get('latency_p50_us'))} | "
+                 f"{usec(s.get('latency_p99_us'))} | {s.get('failed')} of {len(s.get('runs', []))} | {per} |")
     L += ["",
-          f"xenbell / Linux: throughput **{_f(v.get('ratio_mb_per_s'), 3)}** (`vchan.ratio_mb_per_s`, "
-          f"above 1 = xenbell faster), round trip p50 **{_f(v.get('ratio_latency_p50'), 3)}**, p99 "
-          f"{_f(v.get('ratio_latency_p99'), 3)} (`vchan.ratio_latency_p50`, below 1 = xenbell sooner). "
-          f"xenbell / dom0 loopback: throughput {_f(v.get('over_floor_mb_per_s'), 3)}, round trip p50 "
-          f"{_f(v.get('over_floor_latency_p50'), 3)}.", ""]
+          f"xenbell / Linux: throughput **{fx(v.get('ratio_mb_per_s'), 3)}** (`vchan.ratio_mb_per_s`, "
+          f"above 1 = xenbell faster), round trip p50 **{fx(v.get('ratio_latency_p50'), 3)}**, p99 "
+          f"{fx(v.get('ratio_latency_p99'), 3)} (`vchan.ratio_latency_p50`, below 1 = xenbell sooner). "
+          f"xenbell / dom0 loopback: throughput {fx(v.get('over_floor_mb_per_s'), 3)}, round trip p50 "
+          f"{fx(v.get('over_floor_latency_p50'), 3)}.", ""]
     fails = [(p, r) for p in PEERS for r in (v.get(p) or {}).get("runs", []) if r.get("error")]
     for p, r in fails:
         L.append(f"- {p} batch {r['batch']} (exit {r['rc']}): {r['error']}")
@@ -119,8 +112,8 @@ def summary_lines(rep: dict) -> list[str]:
     v = rep.get("vchan") or {}
     if not v.get("bytes"):
         return ["  vchan     no runs"]
-    cols = "  ".join(f"{p} {_f((v.get(p) or {}).get('mb_per_s'))} MB/s "
-                     f"p50 {_us((v.get(p) or {}).get('latency_p50_us'))}" for p in PEERS)
+    cols = "  ".join(f"{p} {fx((v.get(p) or {}).get('mb_per_s'))} MB/s "
+                     f"p50 {usec((v.get(p) or {}).get('latency_p50_us'))}" for p in PEERS)
     return [f"  vchan     {cols}",
-            f"  vchan     xenbell/linux: MB/s {_f(v.get('ratio_mb_per_s'), 3)}  p50 "
-            f"{_f(v.get('ratio_latency_p50'), 3)}  p99 {_f(v.get('ratio_latency_p99'), 3)}"]
+            f"  vchan     xenbell/linux: MB/s {fx(v.get('ratio_mb_per_s'), 3)}  p50 "
+            f"{fx(v.get('ratio_latency_p50'), 3)}  p99 {fx(v.get('ratio_latency_p99'), 3)}"]
