@@ -103,9 +103,7 @@ impl Decoder {
         R: FnOnce(),
     {
         let stats = self.run(src, handle);
-        if stats.more_pending && delivery == Delivery::Edge {
-            reraise();
-        }
+        delivery.after_pass(stats.more_pending, reraise);
         stats
     }
 

@@ -90,9 +90,7 @@ impl Consumer {
         R: FnOnce(),
     {
         let stats = self.run(src, handle);
-        if stats.more_pending && delivery == Delivery::Edge {
-            reraise();
-        }
+        delivery.after_pass(stats.more_pending, reraise);
         stats
     }
 

@@ -18,3 +18,34 @@ pub enum Delivery {
     /// the vector itself (a self-IPI).
     Edge,
 }
+
+impl Delivery {
+    /// What a consumer does after a pass that stopped with work left
+    /// (`more_pending`, the flag left set): under edge delivery `reraise`
+    /// makes the vector pending again (e.g. a self-IPI); level delivery is
+    /// injected again by Xen and needs nothing.
+    pub fn after_pass<R: FnOnce()>(self, more_pending: bool, reraise: R) {
+        if more_pending && self == Delivery::Edge {
+            reraise();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Delivery;
+
+    #[test]
+    fn only_an_edge_with_work_left_is_raised_again() {
+        for (d, more, want) in [
+            (Delivery::Edge, true, true),
+            (Delivery::Edge, false, false),
+            (Delivery::Level, true, false),
+            (Delivery::Level, false, false),
+        ] {
+            let mut raised = false;
+            d.after_pass(more, || raised = true);
+            assert_eq!(raised, want, "{d:?} more_pending={more}");
+        }
+    }
+}
