@@ -176,22 +176,11 @@ fn start(vcpu: u32) -> Result<(), XenError> {
     // too: VCPUOP_up alone would resume that old state, not ours.
     unsafe { hypercall::vcpu_raw(VCPUOP_initialise, vcpu, &mut ctx) }?;
     hypercall::vcpu(VCPUOP_up, vcpu, &mut ())?;
-    let deadline = time::system_time_ns() + AP_START_NS;
-    loop {
-        match STATE[vcpu as usize].load(Ordering::Acquire) {
-            UP => return Ok(()),
-            // The AP reported its error itself.
-            FAILED => return Ok(()),
-            _ => {}
-        }
-        if time::system_time_ns() > deadline {
-            return Err(XenError {
-                op: "AP start (not online within 2 s of VCPUOP_up)",
-                errno: Errno(errno::ETIMEDOUT),
-            });
-        }
-        // Give the pCPU to the AP (there may be only one).
-        let _ = super::sched::yield_now();
+    // UP, or FAILED (the AP reported its error itself).
+    if wait_for(|| matches!(STATE[vcpu as usize].load(Ordering::Acquire), UP | FAILED)) {
+        Ok(())
+    } else {
+        Err(XenError { op: "AP start (not online within 2 s of VCPUOP_up)", errno: Errno(errno::ETIMEDOUT) })
     }
 }
 
@@ -294,30 +283,31 @@ fn rebuild(vcpu: u32) -> Result<(), XenError> {
     bind_own_ports(vcpu)
 }
 
-/// Counts an event of `port` handled on `vcpu` when `mine` (the port
-/// bound to `vcpu`) is another port.
-fn check_route(port: Port, mine: &[AtomicU32; MAX_CPUS], vcpu: u32) {
+/// A per-vCPU port's event (its IPI or VIRQ_TIMER port), on the vCPU that
+/// handles it: counted as misrouted if `mine` (that vCPU's port of this
+/// kind) is another port, counted in `count`, then `hook(vcpu)`.
+fn per_vcpu_event(
+    port: Port,
+    mine: &[AtomicU32; MAX_CPUS],
+    count: &[AtomicU64; MAX_CPUS],
+    hook: &HandlerTable<fn(u32), 1>,
+) {
+    let vcpu = this_vcpu();
     if mine[vcpu as usize].load(Ordering::Relaxed) != port.get() {
         MISROUTED.fetch_add(1, Ordering::Relaxed);
+    }
+    count[vcpu as usize].fetch_add(1, Ordering::Relaxed);
+    if let Some(hook) = hook.get(0) {
+        hook(vcpu);
     }
 }
 
 fn on_ipi(port: Port) {
-    let vcpu = this_vcpu();
-    check_route(port, &IPI_PORT, vcpu);
-    IPIS[vcpu as usize].fetch_add(1, Ordering::Relaxed);
-    if let Some(hook) = IPI_HOOK.get(0) {
-        hook(vcpu);
-    }
+    per_vcpu_event(port, &IPI_PORT, &IPIS, &IPI_HOOK);
 }
 
 fn on_timer(port: Port) {
-    let vcpu = this_vcpu();
-    check_route(port, &TIMER_PORT, vcpu);
-    TICKS[vcpu as usize].fetch_add(1, Ordering::Relaxed);
-    if let Some(hook) = TIMER_HOOK.get(0) {
-        hook(vcpu);
-    }
+    per_vcpu_event(port, &TIMER_PORT, &TICKS, &TIMER_HOOK);
 }
 
 /// Runs `hook(vcpu)` on every IPI, on the receiving vCPU, in its upcall
@@ -495,7 +485,7 @@ pub fn bring_up(vcpu: u32) -> Result<(), XenError> {
     }
 }
 
-/// IPI and VIRQ_TIMER events handled on the wrong vCPU (see [`check_route`]).
+/// IPI and VIRQ_TIMER events handled on the wrong vCPU (see [`per_vcpu_event`]).
 pub fn misrouted() -> u64 {
     MISROUTED.load(Ordering::Relaxed)
 }
