@@ -22,13 +22,20 @@ pub enum Reason {
     Crash,
 }
 
+impl Reason {
+    /// Its name in `xenbell: shutdown reason=<name>` (and in `leaving`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Poweroff => "poweroff",
+            Reason::Reboot => "reboot",
+            Reason::Crash => "crash",
+        }
+    }
+}
+
 /// Ends the domain (or the QEMU run) after saying so on the console.
 pub fn end(reason: Reason) -> ! {
-    let name = match reason {
-        Reason::Poweroff => "poweroff",
-        Reason::Reboot => "reboot",
-        Reason::Crash => "crash",
-    };
+    let name = reason.name();
     let _ = crate::logger::write_timestamp(&mut crate::console::Unlocked);
     let _ = writeln!(crate::console::Unlocked, "{}", xenbell_proto::console::Shutdown { reason: name });
     // The toolstack may destroy the domain at once: let xenconsoled read

@@ -32,49 +32,28 @@ impl Control {
         Control { last: None }
     }
 
-    /// `control/shutdown` may have changed: act on it.
+    /// `control/shutdown` may have changed: act on it (ping-pong mode: the
+    /// peer is told through the session's `leaving`).
     /// `rewatch` sets our watches again in a new domain (after a resume).
     pub fn on_request(&mut self, sessions: &mut Sessions, remote: DomId, rewatch: fn()) {
-        let Some(value) = keys::read(SHUTDOWN) else { return };
-        if value.is_empty() {
-            // Our own ack, or nothing asked.
-            self.last = None;
-            return;
-        }
-        if self.last.as_deref() == Some(value.as_str()) {
-            return;
-        }
-        match value.as_str() {
-            "poweroff" | "halt" => shut(sessions, &value, Reason::Poweroff, "poweroff"),
-            "reboot" => shut(sessions, &value, Reason::Reboot, "reboot"),
-            "suspend" => {
-                log::info!("control: request suspend: acknowledged");
-                ack();
-                // Done with this request whatever comes: a new domain starts
-                // with an empty key, a cancelled one has our ack in it.
-                self.last = None;
-                let _ = lifecycle::suspend_and_resume(sessions, remote, rewatch);
-                return;
+        match self.take_request() {
+            Some(Request::End(value, reason)) => {
+                acknowledge(&value);
+                sessions.leave(reason.name());
+                shutdown::end(reason)
             }
-            _ => log::warn!("{SHUTDOWN}: unknown request {}: ignored", keys::shown(&value)),
+            Some(Request::Suspend) => {
+                let _ = lifecycle::suspend_and_resume(sessions, remote, rewatch);
+            }
+            None => {}
         }
-        self.last = Some(value);
     }
-}
 
-/// A request for a mode without ping-pong sessions (`mode=vchan`).
-pub enum Request {
-    /// poweroff, halt or reboot (not yet acknowledged): the request's value
-    /// and how to end.
-    End(String, Reason),
-    /// suspend, acknowledged already.
-    Suspend,
-}
-
-impl Control {
-    /// As [`Control::on_request`], for a mode without ping-pong sessions
-    /// (`mode=vchan`): what was asked, for the caller to carry out (after
-    /// its goodbye: [`end`] for `End`; the suspend for `Suspend`).
+    /// What the toolstack asks now, once per new value of the key: `End`
+    /// not yet acknowledged (the caller says goodbye first, then [`end`]),
+    /// `Suspend` acknowledged already (libxl waits for that before it
+    /// suspends). An empty key is our own ack or nothing asked; an unknown
+    /// value gets one warning and is ignored.
     pub fn take_request(&mut self) -> Option<Request> {
         let value = keys::read(SHUTDOWN)?;
         if value.is_empty() || self.last.as_deref() == Some(value.as_str()) {
@@ -85,8 +64,9 @@ impl Control {
             "poweroff" | "halt" => Request::End(value.clone(), Reason::Poweroff),
             "reboot" => Request::End(value.clone(), Reason::Reboot),
             "suspend" => {
-                log::info!("control: request suspend: acknowledged");
-                ack();
+                acknowledge(&value);
+                // Done with this request whatever comes: a new domain starts
+                // with an empty key, a cancelled one has our ack in it.
                 self.last = None;
                 return Some(Request::Suspend);
             }
@@ -101,19 +81,26 @@ impl Control {
     }
 }
 
+/// What the toolstack asked ([`Control::take_request`]).
+pub enum Request {
+    /// poweroff, halt or reboot (not yet acknowledged): the request's value
+    /// and how to end.
+    End(String, Reason),
+    /// suspend, acknowledged already.
+    Suspend,
+}
+
 /// Acknowledges `value` (poweroff, halt, reboot) and ends the domain.
 pub fn end(value: &str, reason: Reason) -> ! {
-    log::info!("control: request {value}: acknowledged");
-    ack();
+    acknowledge(value);
     shutdown::end(reason)
 }
 
-/// Acknowledges, closes the session (the peer reads `leaving`), ends.
-fn shut(sessions: &mut Sessions, value: &str, reason: Reason, leaving: &str) -> ! {
+/// The ack with its line: "" written to the request (libxl's `xl shutdown`
+/// returns then).
+fn acknowledge(value: &str) {
     log::info!("control: request {value}: acknowledged");
     ack();
-    sessions.leave(leaving);
-    shutdown::end(reason)
 }
 
 /// Writes "" to the request: libxl's `xl shutdown` returns then.
